@@ -1,0 +1,182 @@
+// Engine state, registry, start and stop (see engine_core.hpp).
+#include "sluice/detail/engine_core.hpp"
+
+#include "sluice/detail/queue_runtime.hpp"
+#include "sluice/error.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <random>
+
+namespace sluice::detail {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+std::uint16_t random_instance() {
+  std::random_device rd;
+  return static_cast<std::uint16_t>(rd());
+}
+
+void post_result(const asio::any_io_executor& fallback, stop_handler h, error_code ec) {
+  asio::post(fallback, asio::append(std::move(h), ec));
+}
+
+}  // namespace
+
+engine_core::engine_core(asio::any_io_executor ex, engine_options options)
+    : executor_(std::move(ex)),
+      options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : default_clock()),
+      ids_(random_instance()),
+      settlement_(*this),
+      control_(asio::make_strand(executor_)),
+      stop_alarm_(control_, clock_) {
+  if (!options_.log) options_.log = stderr_log_sink;
+}
+
+engine_core::~engine_core() = default;
+
+void engine_core::log(log_level level, std::string_view line) const {
+  try {
+    options_.log(level, line);
+  } catch (...) {
+    // A throwing log sink must not take the engine down.
+  }
+}
+
+error_code engine_core::declare_queue(std::string_view name, queue_options options) {
+  if (name.empty()) return make_error_code(errc::invalid_argument);
+  if (state_.load() != run_state::created) return make_error_code(errc::invalid_argument);
+  if (options.capacity == 0 || options.max_workers == 0 || options.min_workers > options.max_workers) {
+    return make_error_code(errc::invalid_argument);
+  }
+  if (queues_by_name_.contains(name)) return make_error_code(errc::already_exists);
+  const auto index = static_cast<std::uint32_t>(queues_.size());
+  queues_.push_back(std::make_unique<queue_runtime>(*this, index, std::string(name), options));
+  queues_by_name_.emplace(std::string(name), queues_.back().get());
+  return {};
+}
+
+error_code engine_core::add_handler(std::string_view queue, std::string_view type, handler_fn fn) {
+  if (type.empty() || !fn) return make_error_code(errc::invalid_argument);
+  if (state_.load() != run_state::created) return make_error_code(errc::invalid_argument);
+  queue_runtime* q = find_queue(queue);
+  if (!q) {
+    if (auto ec = declare_queue(queue, options_.default_queue)) return ec;
+    q = find_queue(queue);
+  }
+  if (!q->add_handler(std::string(type), std::move(fn))) return make_error_code(errc::already_exists);
+  return {};
+}
+
+queue_runtime* engine_core::find_queue(std::string_view name) const noexcept {
+  const auto it = queues_by_name_.find(name);
+  return it == queues_by_name_.end() ? nullptr : it->second;
+}
+
+error_code engine_core::start() {
+  auto expected = run_state::created;
+  if (!state_.compare_exchange_strong(expected, run_state::running)) {
+    return make_error_code(expected == run_state::running ? errc::already_exists : errc::shutting_down);
+  }
+  for (auto& q : queues_) q->workers().start();
+  return {};
+}
+
+error_code engine_core::scale(std::string_view queue, std::size_t workers) {
+  queue_runtime* q = find_queue(queue);
+  if (!q) return make_error_code(errc::unknown_queue);
+  if (state_.load() != run_state::running) return make_error_code(errc::not_running);
+  return q->workers().scale(workers);
+}
+
+bool engine_core::refuses(bool has_parent) const noexcept {
+  const auto s = state_.load(std::memory_order_acquire);
+  if (s == run_state::stopped) return true;
+  return s == run_state::stopping && !has_parent;
+}
+
+boost::system::result<std::unique_ptr<message>> engine_core::make_message(enqueue_request& r, queue_runtime*& queue) {
+  if (refuses(r.has_parent)) return make_error_code(errc::shutting_down);
+  queue = find_queue(r.queue);
+  if (!queue) return make_error_code(errc::unknown_queue);
+  const auto handler = queue->find_handler(r.type);
+  if (!handler) return make_error_code(errc::unknown_message_type);
+  if (r.payload.size() > options_.max_payload_bytes) return make_error_code(errc::payload_too_large);
+
+  auto m = std::make_unique<message>();
+  const sys_time now = clock_.now();
+  m->id = ids_.next(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()));
+  m->type = std::move(r.type);
+  m->payload = std::move(r.payload);
+  m->headers = std::move(r.options.headers);
+  m->enqueued_at = now;
+  if (!r.options.correlation_id.empty()) {
+    m->correlation_id = std::move(r.options.correlation_id);
+  } else if (r.has_parent) {
+    m->correlation_id = std::move(r.parent_correlation_id);
+  }
+  if (r.has_parent) m->causation_id = r.parent_id;
+  m->queue_index = queue->index();
+  m->handler_index = *handler;
+  return m;
+}
+
+void engine_core::stop(std::chrono::nanoseconds grace, stop_handler handler) {
+  {
+    std::lock_guard lock(stop_mutex_);
+    const auto s = state_.load();
+    if (s == run_state::stopped) {
+      post_result(executor_, std::move(handler), {});
+      return;
+    }
+    stop_waiters_.push_back(std::move(handler));
+    if (s == run_state::stopping) return;
+    state_.store(run_state::stopping, std::memory_order_release);
+  }
+  for (auto& q : queues_) {
+    q->space_signal().close();  // blocked producers complete with shutting_down
+    q->workers().begin_stop();
+  }
+  const sys_time deadline = clock_.now() + std::chrono::duration_cast<sys_time::duration>(grace);
+  asio::dispatch(control_, [this, deadline] {
+    stop_alarm_.async_wait_until(deadline, asio::bind_executor(control_, [this](error_code ec) {
+      if (ec) return;  // drained before the deadline
+      log(log_level::warn, "stop deadline reached: cancelling in-flight handlers");
+      for (auto& q : queues_) q->workers().cancel_in_flight();
+    }));
+  });
+  maybe_finish_stop();
+}
+
+void engine_core::worker_exited() noexcept {
+  if (live_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) maybe_finish_stop();
+}
+
+void engine_core::maybe_finish_stop() {
+  std::vector<stop_handler> waiters;
+  {
+    std::lock_guard lock(stop_mutex_);
+    if (state_.load() != run_state::stopping || live_workers_.load(std::memory_order_acquire) != 0) return;
+    state_.store(run_state::stopped, std::memory_order_release);
+    waiters.swap(stop_waiters_);
+  }
+  asio::dispatch(control_, [this] { stop_alarm_.cancel(); });
+  for (auto& h : waiters) post_result(executor_, std::move(h), {});
+}
+
+engine_stats engine_core::stats() const {
+  engine_stats s;
+  s.queues.reserve(queues_.size());
+  for (const auto& q : queues_) s.queues.push_back(q->stats());
+  s.timer_expiries = stop_alarm_.expiries();
+  return s;
+}
+
+}  // namespace sluice::detail

@@ -1,0 +1,88 @@
+// The engine's state behind the public facade: options, clock, id generator, the queue registry,
+// the run state (created -> running -> stopping -> stopped) and the stop deadline.
+// Thread-safety: queue/handler registration must precede start() and is not thread-safe;
+// everything else is safe from any thread.
+#pragma once
+
+#include "sluice/detail/enqueue_request.hpp"
+#include "sluice/detail/settlement.hpp"
+#include "sluice/handler.hpp"
+#include "sluice/message/message_id.hpp"
+#include "sluice/options.hpp"
+#include "sluice/stats.hpp"
+#include "sluice/time/alarm.hpp"
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/system/result.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::detail {
+
+class queue_runtime;
+
+using stop_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
+
+class engine_core {
+ public:
+  engine_core(boost::asio::any_io_executor ex, engine_options options);
+  ~engine_core();
+  engine_core(const engine_core&) = delete;
+  engine_core& operator=(const engine_core&) = delete;
+
+  [[nodiscard]] const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+  [[nodiscard]] const engine_options& options() const noexcept { return options_; }
+  [[nodiscard]] sluice::clock& clock() const noexcept { return clock_; }
+  void log(log_level level, std::string_view line) const;
+  [[nodiscard]] settlement& settle() noexcept { return settlement_; }
+
+  [[nodiscard]] boost::system::error_code declare_queue(std::string_view name, queue_options options);
+  [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn);
+  [[nodiscard]] queue_runtime* find_queue(std::string_view name) const noexcept;
+
+  [[nodiscard]] boost::system::error_code start();
+  void stop(std::chrono::nanoseconds grace, stop_handler handler);
+  [[nodiscard]] boost::system::error_code scale(std::string_view queue, std::size_t workers);
+
+  // Validates a request and builds its message; reports the queue it is bound for.
+  [[nodiscard]] boost::system::result<std::unique_ptr<message>> make_message(enqueue_request& request,
+                                                                             queue_runtime*& queue);
+  // New work is refused once stopping; children of in-flight deliveries until stopped.
+  [[nodiscard]] bool refuses(bool has_parent) const noexcept;
+
+  void worker_started() noexcept { live_workers_.fetch_add(1, std::memory_order_relaxed); }
+  void worker_exited() noexcept;
+
+  [[nodiscard]] engine_stats stats() const;
+
+ private:
+  enum class run_state : std::uint8_t { created, running, stopping, stopped };
+
+  void maybe_finish_stop();
+
+  boost::asio::any_io_executor executor_;
+  engine_options options_;
+  sluice::clock& clock_;
+  id_generator ids_;
+  settlement settlement_;
+  std::vector<std::unique_ptr<queue_runtime>> queues_;
+  std::map<std::string, queue_runtime*, std::less<>> queues_by_name_;
+
+  std::atomic<run_state> state_{run_state::created};
+  std::atomic<std::size_t> live_workers_{0};
+  std::mutex stop_mutex_;
+  std::vector<stop_handler> stop_waiters_;
+  boost::asio::strand<boost::asio::any_io_executor> control_;  // owns the stop alarm
+  alarm stop_alarm_;
+};
+
+}  // namespace sluice::detail

@@ -1,0 +1,108 @@
+// The enqueue operation: validate, admit (or wait for room), publish, complete.
+// When the queue is full and the caller chose full_policy::wait, the operation parks on the
+// queue's space signal with the caller's executor and cancellation slot.
+#include "sluice/detail/engine_core.hpp"
+#include "sluice/detail/enqueue_request.hpp"
+#include "sluice/detail/queue_runtime.hpp"
+#include "sluice/error.hpp"
+
+#include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+namespace sluice::detail {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+void complete(engine_core& core, enqueue_handler h, error_code ec, message_id id) {
+  asio::post(core.executor(), asio::append(std::move(h), ec, id));
+}
+
+// Owns a message that found its queue full, until it is admitted, cancelled or refused.
+class space_wait {
+ public:
+  using executor_type = asio::any_completion_executor;
+  using cancellation_slot_type = asio::cancellation_slot;
+
+  space_wait(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, enqueue_handler h)
+      : core_(&core), queue_(&queue), message_(std::move(m)), handler_(std::move(h)) {}
+
+  [[nodiscard]] executor_type get_executor() const noexcept {
+    return asio::get_associated_executor(handler_, core_->executor());
+  }
+  [[nodiscard]] cancellation_slot_type get_cancellation_slot() const noexcept {
+    return asio::get_associated_cancellation_slot(handler_);
+  }
+
+  void operator()(error_code ec) {
+    if (ec) {
+      const bool refused = core_->refuses(false);
+      complete(*core_, std::move(handler_), refused ? make_error_code(errc::shutting_down) : ec, {});
+      return;
+    }
+    attempt();
+  }
+
+  void attempt() {
+    auto& space = queue_->space_signal();
+    for (;;) {
+      if (core_->refuses(false)) return complete(*core_, std::move(handler_), make_error_code(errc::shutting_down), {});
+      if (queue_->try_admit()) return publish();
+      space.prepare();
+      if (queue_->try_admit()) {
+        space.cancel_prepare();
+        return publish();
+      }
+      space.async_wait(std::move(*this));
+      return;
+    }
+  }
+
+ private:
+  void publish() {
+    const message_id id = message_->id;
+    queue_->publish(std::move(message_));
+    complete(*core_, std::move(handler_), {}, id);
+  }
+
+  engine_core* core_;
+  queue_runtime* queue_;
+  std::unique_ptr<message> message_;
+  enqueue_handler handler_;
+};
+
+}  // namespace
+
+void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler handler) {
+  queue_runtime* queue = nullptr;
+  auto made = core.make_message(request, queue);
+  if (!made) return complete(core, std::move(handler), made.error(), {});
+  std::unique_ptr<message> m = std::move(*made);
+  if (queue->try_admit()) {
+    const message_id id = m->id;
+    queue->publish(std::move(m));
+    return complete(core, std::move(handler), {}, id);
+  }
+  if (request.options.on_full == full_policy::fail) {
+    return complete(core, std::move(handler), make_error_code(errc::queue_full), {});
+  }
+  space_wait(core, *queue, std::move(m), std::move(handler)).attempt();
+}
+
+boost::system::result<message_id> try_enqueue(engine_core& core, enqueue_request request) {
+  queue_runtime* queue = nullptr;
+  auto made = core.make_message(request, queue);
+  if (!made) return made.error();
+  if (!queue->try_admit()) return make_error_code(errc::queue_full);
+  const message_id id = (*made)->id;
+  queue->publish(std::move(*made));
+  return id;
+}
+
+}  // namespace sluice::detail

@@ -1,0 +1,93 @@
+// One named queue at run time: its handlers, the lock-free ring of ready messages, the two
+// awaited signals in front of it (idle workers wait for messages, blocked producers wait for
+// space), its counters and histograms, and its worker pool.
+// Admission is a reservation against `capacity` taken before a message is published, so a
+// publish never finds the ring full.
+// Thread-safety: admission, publication and take are lock-free and safe from any thread;
+// handler registration happens before the engine starts.
+#pragma once
+
+#include "sluice/detail/wake_signal.hpp"
+#include "sluice/detail/worker_pool.hpp"
+#include "sluice/handler.hpp"
+#include "sluice/message/failure.hpp"
+#include "sluice/message/message.hpp"
+#include "sluice/options.hpp"
+#include "sluice/ring/mpmc_ring.hpp"
+#include "sluice/stats.hpp"
+#include "sluice/stats/latency_histogram.hpp"
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::detail {
+
+class engine_core;
+
+struct handler_entry {
+  std::string type;
+  handler_fn fn;
+};
+
+struct queue_counters {
+  std::atomic<std::uint64_t> enqueued{0};
+  std::atomic<std::uint64_t> processed{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> in_flight{0};
+  latency_histogram queue_wait;
+  latency_histogram processing;
+};
+
+class queue_runtime {
+ public:
+  queue_runtime(engine_core& core, std::uint32_t index, std::string name, queue_options options);
+  ~queue_runtime();  // deletes messages still in the ring
+  queue_runtime(const queue_runtime&) = delete;
+  queue_runtime& operator=(const queue_runtime&) = delete;
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] std::uint32_t index() const noexcept { return index_; }
+  [[nodiscard]] const queue_options& options() const noexcept { return options_; }
+
+  // Setup (before start): false if a handler for the type exists already.
+  [[nodiscard]] bool add_handler(std::string type, handler_fn fn);
+  [[nodiscard]] std::optional<std::uint32_t> find_handler(std::string_view type) const noexcept;
+  [[nodiscard]] const handler_entry& handler_at(std::uint32_t index) const noexcept { return *handlers_[index]; }
+
+  // Reserves room for one message; false when the queue holds `capacity` ready messages.
+  [[nodiscard]] bool try_admit() noexcept;
+  // Publishes an admitted message and wakes one idle worker.
+  void publish(std::unique_ptr<message> m) noexcept;
+  // Takes the oldest ready message and frees its room (waking one blocked producer).
+  [[nodiscard]] std::unique_ptr<message> try_take() noexcept;
+
+  wake_signal& ready_signal() noexcept { return ready_; }
+  wake_signal& space_signal() noexcept { return space_; }
+  queue_counters& counters() noexcept { return counters_; }
+  worker_pool& workers() noexcept { return workers_; }
+
+  void record_failure(failure_record record);
+  [[nodiscard]] queue_stats stats() const;
+
+ private:
+  engine_core& core_;
+  const std::uint32_t index_;
+  const std::string name_;
+  const queue_options options_;
+  std::deque<std::unique_ptr<handler_entry>> handlers_;  // stable addresses
+  mpmc_ring<message*> ring_;
+  std::atomic<std::size_t> depth_{0};  // admitted and not yet taken
+  wake_signal ready_;
+  wake_signal space_;
+  queue_counters counters_;
+  mutable std::mutex failures_mutex_;
+  std::deque<failure_record> recent_failures_;
+  worker_pool workers_;
+};
+
+}  // namespace sluice::detail

@@ -1,0 +1,208 @@
+// Worker coroutines of one queue (see worker_pool.hpp).
+#include "sluice/detail/worker_pool.hpp"
+
+#include "sluice/context.hpp"
+#include "sluice/detail/engine_core.hpp"
+#include "sluice/detail/queue_runtime.hpp"
+#include "sluice/error.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace sluice::detail {
+
+namespace asio = boost::asio;
+
+struct worker_pool::worker {
+  worker(std::uint64_t i, asio::strand<asio::any_io_executor> s) : id(i), strand(std::move(s)) {}
+  std::uint64_t id = 0;
+  asio::strand<asio::any_io_executor> strand;
+  asio::cancellation_signal cancel;  // emitted on `strand` only
+  bool busy = false;                 // strand-local
+  bool cancel_emitted = false;       // strand-local: reset the coroutine's cancellation state
+  bool retired = false;              // left by consuming a retirement (live_ already counted)
+  std::list<std::unique_ptr<worker>>::iterator self;
+};
+
+worker_pool::worker_pool(engine_core& core, queue_runtime& queue) : core_(core), queue_(queue) {}
+
+worker_pool::~worker_pool() = default;
+
+void worker_pool::start() {
+  std::lock_guard lock(mutex_);
+  while (live_ < queue_.options().min_workers) spawn_locked();
+}
+
+std::size_t worker_pool::live() const noexcept {
+  std::lock_guard lock(mutex_);
+  return live_;
+}
+
+boost::system::error_code worker_pool::scale(std::size_t workers) {
+  const auto& o = queue_.options();
+  if (workers < o.min_workers || workers > o.max_workers) return make_error_code(errc::invalid_argument);
+  if (stopping_.load(std::memory_order_acquire)) return make_error_code(errc::shutting_down);
+  std::unique_lock lock(mutex_);
+  std::size_t budget = retire_budget_.load(std::memory_order_relaxed);
+  std::size_t effective = live_ - budget;
+  if (workers > effective) {
+    const std::size_t cancel = std::min(budget, workers - effective);
+    retire_budget_.store(budget - cancel, std::memory_order_relaxed);
+    effective += cancel;
+    while (effective < workers) {
+      spawn_locked();
+      ++effective;
+    }
+  } else if (workers < effective) {
+    retire_budget_.store(budget + (effective - workers), std::memory_order_release);
+    lock.unlock();
+    queue_.ready_signal().notify_all();  // idle workers wake, see the budget, and exit
+  }
+  return {};
+}
+
+void worker_pool::begin_stop() noexcept {
+  stopping_.store(true, std::memory_order_release);
+  queue_.ready_signal().close();
+}
+
+void worker_pool::cancel_in_flight() {
+  std::lock_guard lock(mutex_);
+  for (auto& w : workers_) {
+    // Emit on the worker's own strand. The worker erases itself on that strand too, so look it up
+    // again there instead of holding a pointer that might dangle.
+    asio::post(w->strand, [this, id = w->id] {
+      std::unique_lock inner(mutex_);
+      for (auto& candidate : workers_) {
+        if (candidate->id == id) {
+          worker* target = candidate.get();
+          inner.unlock();
+          if (target->busy) {
+            target->cancel_emitted = true;
+            target->cancel.emit(asio::cancellation_type::terminal);
+          }
+          return;
+        }
+      }
+    });
+  }
+}
+
+bool worker_pool::should_exit(worker* w) noexcept {
+  if (stopping_.load(std::memory_order_acquire)) return true;
+  if (retire_budget_.load(std::memory_order_acquire) == 0) return false;
+  std::lock_guard lock(mutex_);
+  std::size_t budget = retire_budget_.load(std::memory_order_relaxed);
+  if (budget == 0) return false;
+  retire_budget_.store(budget - 1, std::memory_order_relaxed);
+  --live_;
+  w->retired = true;
+  return true;
+}
+
+void worker_pool::spawn_locked() {
+  auto w = std::make_unique<worker>(++next_id_, asio::make_strand(core_.executor()));
+  worker* raw = w.get();
+  workers_.push_back(std::move(w));
+  raw->self = std::prev(workers_.end());
+  ++live_;
+  core_.worker_started();
+  asio::co_spawn(raw->strand, run(raw),
+                 asio::bind_cancellation_slot(raw->cancel.slot(),
+                                              [this, raw](std::exception_ptr e) { on_exit(raw, std::move(e)); }));
+}
+
+void worker_pool::on_exit(worker* w, std::exception_ptr error) noexcept {
+  // The completion may run inside the coroutine's last step: finish on the strand afterwards,
+  // when the coroutine frame (which refers to w's cancellation signal) is gone.
+  asio::post(w->strand, [this, w, error = std::move(error)]() mutable { finish_exit(w, std::move(error)); });
+}
+
+void worker_pool::finish_exit(worker* w, std::exception_ptr error) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    if (!w->retired) --live_;
+    workers_.erase(w->self);
+  }
+  if (error) {
+    core_.log(log_level::error, "worker of queue '" + queue_.name() + "' died: " + describe(error).what);
+    if (!stopping_.load(std::memory_order_acquire)) {
+      std::lock_guard lock(mutex_);
+      spawn_locked();  // keep the parallelism the operator asked for
+    }
+  }
+  core_.worker_exited();
+}
+
+asio::awaitable<void> worker_pool::run(worker* w) {
+  std::size_t streak = 0;
+  const std::size_t yield_every = queue_.options().yield_every == 0 ? 1 : queue_.options().yield_every;
+  auto& ready = queue_.ready_signal();
+  for (;;) {
+    if (should_exit(w)) co_return;
+    std::unique_ptr<message> m = queue_.try_take();
+    if (!m) {
+      ready.prepare();
+      m = queue_.try_take();
+      if (!m) {
+        if (stopping_.load(std::memory_order_acquire)) {
+          ready.cancel_prepare();
+          co_return;
+        }
+        auto [ec] = co_await ready.async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)ec;  // woken, closed or cancelled: the loop re-checks the exit conditions
+        if (w->cancel_emitted) {
+          w->cancel_emitted = false;
+          co_await asio::this_coro::reset_cancellation_state();
+        }
+        streak = 0;
+        continue;
+      }
+      ready.cancel_prepare();
+    }
+    co_await deliver(w, std::move(m));
+    if (++streak >= yield_every) {
+      streak = 0;
+      co_await asio::post(w->strand, asio::use_awaitable);  // let the application's work run
+    }
+  }
+}
+
+asio::awaitable<void> worker_pool::deliver(worker* w, std::unique_ptr<message> m) {
+  auto& counters = queue_.counters();
+  const sys_time started = core_.clock().now();
+  counters.queue_wait.record(started - m->enqueued_at);
+  counters.in_flight.fetch_add(1, std::memory_order_relaxed);
+  ++m->attempt;
+  const handler_entry& h = queue_.handler_at(m->handler_index);
+  std::exception_ptr error;
+  w->busy = true;
+  {
+    context ctx(core_, *m, queue_.name(), w->strand);
+    try {
+      co_await h.fn(*m, ctx);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  w->busy = false;
+  if (w->cancel_emitted) {
+    w->cancel_emitted = false;
+    co_await asio::this_coro::reset_cancellation_state();
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(core_.clock().now() - started);
+  counters.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (error) {
+    core_.settle().failed(queue_, std::move(m), describe(error), took);
+  } else {
+    core_.settle().succeeded(queue_, std::move(m), took);
+  }
+}
+
+}  // namespace sluice::detail

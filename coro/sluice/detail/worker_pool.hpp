@@ -1,0 +1,67 @@
+// The workers of one queue: coroutines, each on its own strand of the engine's executor, that
+// take ready messages and run their handlers. Idle workers park on the queue's ready signal and
+// are woken, never polled. The pool scales at run time between the queue's min and max; a worker
+// told to retire finishes its current message first, so scaling never loses or repeats one.
+// Thread-safety: all public members are safe from any thread.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <list>
+#include <memory>
+#include <mutex>
+
+namespace sluice {
+struct message;
+}
+
+namespace sluice::detail {
+
+class engine_core;
+class queue_runtime;
+
+class worker_pool {
+ public:
+  worker_pool(engine_core& core, queue_runtime& queue);
+  ~worker_pool();
+  worker_pool(const worker_pool&) = delete;
+  worker_pool& operator=(const worker_pool&) = delete;
+
+  void start();  // spawns min_workers
+  // Sets the number of workers; errc::invalid_argument outside [min_workers, max_workers],
+  // errc::shutting_down once stopping.
+  [[nodiscard]] boost::system::error_code scale(std::size_t workers);
+  // Stop taking messages: idle workers exit now, busy ones after their current message.
+  void begin_stop() noexcept;
+  // The stop deadline passed: cancel every running handler through its cancellation slot.
+  void cancel_in_flight();
+
+  [[nodiscard]] std::size_t live() const noexcept;
+
+ private:
+  struct worker;
+
+  boost::asio::awaitable<void> run(worker* w);
+  boost::asio::awaitable<void> deliver(worker* w, std::unique_ptr<message> m);
+  [[nodiscard]] bool should_exit(worker* w) noexcept;
+  void spawn_locked();
+  void on_exit(worker* w, std::exception_ptr error) noexcept;
+  void finish_exit(worker* w, std::exception_ptr error) noexcept;
+
+  engine_core& core_;
+  queue_runtime& queue_;
+  mutable std::mutex mutex_;
+  std::list<std::unique_ptr<worker>> workers_;  // live workers; erased on their own strand
+  std::size_t live_ = 0;                        // spawned and not yet exited or retired
+  std::atomic<std::size_t> retire_budget_{0};   // workers that should exit at the next chance
+  std::atomic<bool> stopping_{false};
+  std::uint64_t next_id_ = 0;
+};
+
+}  // namespace sluice::detail

@@ -1,0 +1,70 @@
+// Engine facade (see engine.hpp): forwards to detail::engine_core.
+#include "sluice/engine.hpp"
+
+#include "sluice/detail/engine_core.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace sluice {
+
+namespace detail {
+void start_stop(engine_core& core, std::chrono::nanoseconds grace,
+                boost::asio::any_completion_handler<void(boost::system::error_code)> handler) {
+  core.stop(grace, std::move(handler));
+}
+}  // namespace detail
+
+engine::engine(executor_type ex, engine_options options)
+    : core_(std::make_unique<detail::engine_core>(std::move(ex), std::move(options))) {}
+
+engine::~engine() {
+  const auto s = core_->stats();
+  std::size_t live = 0;
+  for (const auto& q : s.queues) live += q.workers;
+  if (live != 0) {
+    // Worker coroutines still refer to the engine: destroying it now would leave them dangling.
+    std::fputs("sluice: engine destroyed while its workers run; complete async_stop() first\n", stderr);
+    std::abort();
+  }
+}
+
+boost::system::error_code engine::declare_queue(std::string_view name, queue_options options) {
+  return core_->declare_queue(name, options);
+}
+
+boost::system::error_code engine::handle_raw(std::string_view queue, std::string_view type, raw_handler fn) {
+  if (!fn) return make_error_code(errc::invalid_argument);
+  return add_handler(queue, type, detail::make_raw_handler(std::move(fn)));
+}
+
+boost::system::error_code engine::add_handler(std::string_view queue, std::string_view type, handler_fn fn) {
+  return core_->add_handler(queue, type, std::move(fn));
+}
+
+boost::system::error_code engine::start() { return core_->start(); }
+
+boost::system::result<message_id> engine::try_enqueue_raw(std::string_view queue, std::string_view type,
+                                                          std::string_view payload, enqueue_options options) {
+  return detail::try_enqueue(*core_, request(queue, type, std::string(payload), std::move(options)));
+}
+
+boost::system::error_code engine::scale(std::string_view queue, std::size_t workers) {
+  return core_->scale(queue, workers);
+}
+
+engine_stats engine::stats() const { return core_->stats(); }
+
+engine::executor_type engine::get_executor() const noexcept { return core_->executor(); }
+
+detail::enqueue_request engine::request(std::string_view queue, std::string_view type, std::string payload,
+                                        enqueue_options options) {
+  detail::enqueue_request r;
+  r.queue = queue;
+  r.type = type;
+  r.payload = std::move(payload);
+  r.options = std::move(options);
+  return r;
+}
+
+}  // namespace sluice

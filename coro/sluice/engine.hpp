@@ -1,0 +1,130 @@
+// sluice::engine: the embeddable message queue engine, running on the application's executor.
+//
+//   sluice::engine eng(ioc.get_executor());
+//   eng.handle<order>("orders", handle_order);         // asio::awaitable<void>(order, sluice::context&)
+//   eng.start();
+//   co_await eng.async_enqueue("orders", order{...}, {}, asio::use_awaitable);
+//   co_await eng.async_stop(std::chrono::seconds(5), asio::use_awaitable);
+//
+// Every async_* member is an Asio asynchronous operation: pass any completion token
+// (use_awaitable, deferred, use_future, a callback). Failures arrive as error_codes of the sluice
+// category (sluice/error.hpp); setup calls return them directly.
+// Threads: the engine starts none. Its workers run on strands of the executor it was given (an
+// io_context may run on several threads). try_enqueue serves threads outside Asio.
+// Lifetime: stop the engine (async_stop, and let it complete) before destroying it.
+#pragma once
+
+#include "sluice/codec.hpp"
+#include "sluice/context.hpp"
+#include "sluice/detail/enqueue_request.hpp"
+#include "sluice/error.hpp"
+#include "sluice/handler.hpp"
+#include "sluice/options.hpp"
+#include "sluice/stats.hpp"
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+namespace detail {
+class engine_core;
+void start_stop(engine_core& core, std::chrono::nanoseconds grace,
+                boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
+}  // namespace detail
+
+class engine {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  explicit engine(executor_type ex, engine_options options = {});
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // --- setup: before start(), from one thread -------------------------------------------------
+  [[nodiscard]] boost::system::error_code declare_queue(std::string_view name, queue_options options);
+
+  // Registers fn for messages of type T on `queue` (declared with default options if new).
+  template <typed_message T, class F>
+    requires message_handler<F, T>
+  [[nodiscard]] boost::system::error_code handle(std::string_view queue, F fn) {
+    return add_handler(queue, message_traits<T>::type_name(), detail::make_typed_handler<T>(std::move(fn)));
+  }
+
+  // Registers fn for raw payloads of message type `type` on `queue`.
+  [[nodiscard]] boost::system::error_code handle_raw(std::string_view queue, std::string_view type, raw_handler fn);
+
+  // Starts the workers (min_workers per queue). Messages enqueued before start wait for it.
+  [[nodiscard]] boost::system::error_code start();
+
+  // --- producing: thread-safe ------------------------------------------------------------------
+  // Completion signature: void(error_code, message_id). Completes once the message is admitted
+  // (and, with persistence, durable); on a full queue it waits or fails per options.on_full.
+  template <typed_message T, class Token>
+  auto async_enqueue(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
+    return detail::async_enqueue(*core_, request(queue, message_traits<T>::type_name(), encode(value), std::move(options)),
+                                 std::forward<Token>(token));
+  }
+
+  // Same, with default options. (g++ 12 mis-destroys temporaries inside a co_await expression:
+  // with it, pass locals rather than `{}` or `T{...}`; see docs/api.md.)
+  template <typed_message T, class Token>
+  auto async_enqueue(std::string_view queue, const T& value, Token&& token) {
+    return async_enqueue(queue, value, enqueue_options{}, std::forward<Token>(token));
+  }
+
+  template <class Token>
+  auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload, enqueue_options options,
+                         Token&& token) {
+    return detail::async_enqueue(*core_, request(queue, type, std::string(payload), std::move(options)),
+                                 std::forward<Token>(token));
+  }
+
+  // Never waits: a full queue is errc::queue_full whatever options.on_full says.
+  template <typed_message T>
+  [[nodiscard]] boost::system::result<message_id> try_enqueue(std::string_view queue, const T& value,
+                                                              enqueue_options options = {}) {
+    return detail::try_enqueue(*core_, request(queue, message_traits<T>::type_name(), encode(value), std::move(options)));
+  }
+  [[nodiscard]] boost::system::result<message_id> try_enqueue_raw(std::string_view queue, std::string_view type,
+                                                                  std::string_view payload, enqueue_options options = {});
+
+  // --- operating: thread-safe ------------------------------------------------------------------
+  // Sets the queue's worker count within [min_workers, max_workers]. Workers told to retire
+  // finish their current message first.
+  [[nodiscard]] boost::system::error_code scale(std::string_view queue, std::size_t workers);
+
+  // Refuses new enqueues (errc::shutting_down), lets in-flight handlers finish, cancels them
+  // through their cancellation slot once `grace` has passed, and completes when every worker has
+  // exited. Messages still waiting in queues stay there (with persistence, for the next start).
+  // Completion signature: void(error_code).
+  template <class Token>
+  auto async_stop(std::chrono::nanoseconds grace, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [](auto handler, detail::engine_core* core, std::chrono::nanoseconds g) {
+          detail::start_stop(*core, g,
+                             boost::asio::any_completion_handler<void(boost::system::error_code)>(std::move(handler)));
+        },
+        token, core_.get(), grace);
+  }
+
+  [[nodiscard]] engine_stats stats() const;
+  [[nodiscard]] executor_type get_executor() const noexcept;
+
+ private:
+  [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn);
+  [[nodiscard]] static detail::enqueue_request request(std::string_view queue, std::string_view type,
+                                                       std::string payload, enqueue_options options);
+
+  std::unique_ptr<detail::engine_core> core_;
+};
+
+}  // namespace sluice

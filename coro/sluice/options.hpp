@@ -1,0 +1,50 @@
+// Configuration structs of the engine, its queues and each enqueue. Defaults follow the
+// operations table in docs/operations.md (capacity 10,000; payloads up to 1 MiB).
+#pragma once
+
+#include "sluice/log.hpp"
+#include "sluice/message/message.hpp"
+#include "sluice/time/clock.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+// What async_enqueue does when the queue is at capacity.
+enum class full_policy : std::uint8_t {
+  wait,  // complete once space frees (cancellable through the token's cancellation slot)
+  fail,  // complete at once with errc::queue_full
+};
+
+struct queue_options {
+  std::size_t capacity = 10'000;  // ready messages the queue holds before producers wait or fail
+  std::size_t min_workers = 1;    // workers started with the engine; scale() never goes below
+  std::size_t max_workers = 4;    // scale() never goes above
+  // Consecutive messages a worker runs before it yields its thread to other work on the
+  // executor. Bounds how long a busy queue can starve the application's own handlers.
+  std::size_t yield_every = 64;
+};
+
+struct engine_options {
+  std::size_t max_payload_bytes = 1U << 20;
+  queue_options default_queue{};  // for queues a handler registration declares implicitly
+  // The clock all timers read; must outlive the engine. nullptr = the real system clock.
+  sluice::clock* clock = nullptr;
+  // Where the engine reports problems (never payloads). Empty = warnings and errors to stderr.
+  log_sink log;
+  // Failures each queue keeps for inspection in stats() (the newest first).
+  std::size_t recent_failures_kept = 16;
+};
+
+struct enqueue_options {
+  full_policy on_full = full_policy::wait;
+  // Workflow correlation. Empty: a root message correlates with itself; a message enqueued
+  // through a handler's context inherits its parent's correlation id.
+  std::string correlation_id;
+  std::vector<header> headers;
+};
+
+}  // namespace sluice

@@ -1,0 +1,33 @@
+// Point-in-time figures of an engine and its queues, as returned by engine::stats().
+// Counters are totals since start (or the last reset); gauges are current values.
+#pragma once
+
+#include "sluice/message/failure.hpp"
+#include "sluice/stats/latency_histogram.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+struct queue_stats {
+  std::string name;
+  std::uint64_t enqueued = 0;   // admitted into the queue
+  std::uint64_t processed = 0;  // handler returned (acknowledged)
+  std::uint64_t failed = 0;     // handler threw
+  std::uint64_t pending = 0;    // ready, waiting for a worker
+  std::uint64_t in_flight = 0;  // handed to a handler that has not finished
+  std::uint64_t workers = 0;    // live workers (busy or idle)
+  std::uint64_t worker_wakeups = 0;   // parked workers woken by a notification
+  latency_histogram::summary queue_wait;  // enqueue to handler start
+  latency_histogram::summary processing;  // handler start to finish
+  std::vector<failure_record> recent_failures;  // newest first
+};
+
+struct engine_stats {
+  std::vector<queue_stats> queues;
+  std::uint64_t timer_expiries = 0;  // engine alarms that fired
+};
+
+}  // namespace sluice

@@ -1,0 +1,41 @@
+// The message envelope: what the engine stores, dispatches, journals and shows to operators.
+// The payload is opaque bytes; typed messages are JSON produced by Boost.JSON conversions.
+// Thread-safety: a message is owned by exactly one party at a time (a producer, the ready ring,
+// a worker); ownership moves, nothing is shared.
+#pragma once
+
+#include "sluice/message/message_id.hpp"
+#include "sluice/time/clock.hpp"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+using header = std::pair<std::string, std::string>;
+
+struct message {
+  message_id id;
+  std::string type;     // stable type name chosen by the application ("orders.placed")
+  std::string payload;  // bytes; JSON text for typed messages
+  // Chaining: correlation is shared by every message of one workflow (empty = this message's id,
+  // i.e. it is a root); causation is the id of the message whose handler enqueued this one.
+  std::string correlation_id;
+  message_id causation_id;
+  std::vector<header> headers;
+  sys_time enqueued_at{};
+  std::uint32_t attempt = 0;  // deliveries started so far (the first delivery is attempt 1)
+
+  // Runtime routing, resolved when the message is admitted; not part of the persisted form.
+  std::uint32_t queue_index = 0;
+  std::uint32_t handler_index = 0;
+
+  // The correlation id as the application sees it: a root message correlates with itself.
+  [[nodiscard]] std::string effective_correlation_id() const {
+    return correlation_id.empty() ? id.to_string() : correlation_id;
+  }
+};
+
+}  // namespace sluice
