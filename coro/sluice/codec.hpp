@@ -41,7 +41,8 @@ template <typed_message T>
 [[nodiscard]] T decode(std::string_view payload) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(payload, ec);
-  if (ec) throw decode_error("payload of " + std::string(message_traits<T>::type_name()) + " is not JSON: " + ec.message());
+  if (ec)
+    throw decode_error("payload of " + std::string(message_traits<T>::type_name()) + " is not JSON: " + ec.message());
   try {
     return boost::json::value_to<T>(v);
   } catch (const std::exception& e) {

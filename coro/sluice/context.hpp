@@ -38,9 +38,10 @@ class context {
   // persistence is on). Allowed while the engine drains for stop, so in-flight work can finish.
   template <typed_message T, class Token>
   auto async_enqueue(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
-    return detail::async_enqueue(*core_,
-                                 child_request(queue, message_traits<T>::type_name(), encode(value), std::move(options)),
-                                 std::forward<Token>(token));
+    detail::enqueue_request r = child_request(queue, {}, {}, std::move(options));
+    r.type = message_traits<T>::type_name();
+    r.payload = encode(value);
+    return detail::async_enqueue(*core_, std::move(r), std::forward<Token>(token));
   }
 
   template <typed_message T, class Token>
@@ -49,8 +50,8 @@ class context {
   }
 
   template <class Token>
-  auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload, enqueue_options options,
-                         Token&& token) {
+  auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload,
+                         enqueue_options options, Token&& token) {
     return detail::async_enqueue(*core_, child_request(queue, type, std::string(payload), std::move(options)),
                                  std::forward<Token>(token));
   }

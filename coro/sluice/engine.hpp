@@ -54,7 +54,7 @@ class engine {
 
   // Registers fn for messages of type T on `queue` (declared with default options if new).
   template <typed_message T, class F>
-    requires message_handler<F, T>
+  requires message_handler<F, T>
   [[nodiscard]] boost::system::error_code handle(std::string_view queue, F fn) {
     return add_handler(queue, message_traits<T>::type_name(), detail::make_typed_handler<T>(std::move(fn)));
   }
@@ -70,8 +70,10 @@ class engine {
   // (and, with persistence, durable); on a full queue it waits or fails per options.on_full.
   template <typed_message T, class Token>
   auto async_enqueue(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
-    return detail::async_enqueue(*core_, request(queue, message_traits<T>::type_name(), encode(value), std::move(options)),
-                                 std::forward<Token>(token));
+    detail::enqueue_request r = request(queue, {}, {}, std::move(options));
+    r.type = message_traits<T>::type_name();
+    r.payload = encode(value);
+    return detail::async_enqueue(*core_, std::move(r), std::forward<Token>(token));
   }
 
   // Same, with default options. (g++ 12 mis-destroys temporaries inside a co_await expression:
@@ -82,8 +84,8 @@ class engine {
   }
 
   template <class Token>
-  auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload, enqueue_options options,
-                         Token&& token) {
+  auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload,
+                         enqueue_options options, Token&& token) {
     return detail::async_enqueue(*core_, request(queue, type, std::string(payload), std::move(options)),
                                  std::forward<Token>(token));
   }
@@ -92,10 +94,14 @@ class engine {
   template <typed_message T>
   [[nodiscard]] boost::system::result<message_id> try_enqueue(std::string_view queue, const T& value,
                                                               enqueue_options options = {}) {
-    return detail::try_enqueue(*core_, request(queue, message_traits<T>::type_name(), encode(value), std::move(options)));
+    detail::enqueue_request r = request(queue, {}, {}, std::move(options));
+    r.type = message_traits<T>::type_name();
+    r.payload = encode(value);
+    return detail::try_enqueue(*core_, std::move(r));
   }
   [[nodiscard]] boost::system::result<message_id> try_enqueue_raw(std::string_view queue, std::string_view type,
-                                                                  std::string_view payload, enqueue_options options = {});
+                                                                  std::string_view payload,
+                                                                  enqueue_options options = {});
 
   // --- operating: thread-safe ------------------------------------------------------------------
   // Sets the queue's worker count within [min_workers, max_workers]. Workers told to retire

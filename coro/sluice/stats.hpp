@@ -13,15 +13,15 @@ namespace sluice {
 
 struct queue_stats {
   std::string name;
-  std::uint64_t enqueued = 0;   // admitted into the queue
-  std::uint64_t processed = 0;  // handler returned (acknowledged)
-  std::uint64_t failed = 0;     // handler threw
-  std::uint64_t pending = 0;    // ready, waiting for a worker
-  std::uint64_t in_flight = 0;  // handed to a handler that has not finished
-  std::uint64_t workers = 0;    // live workers (busy or idle)
-  std::uint64_t worker_wakeups = 0;   // parked workers woken by a notification
-  latency_histogram::summary queue_wait;  // enqueue to handler start
-  latency_histogram::summary processing;  // handler start to finish
+  std::uint64_t enqueued = 0;                   // admitted into the queue
+  std::uint64_t processed = 0;                  // handler returned (acknowledged)
+  std::uint64_t failed = 0;                     // handler threw
+  std::uint64_t pending = 0;                    // ready, waiting for a worker
+  std::uint64_t in_flight = 0;                  // handed to a handler that has not finished
+  std::uint64_t workers = 0;                    // live workers (busy or idle)
+  std::uint64_t worker_wakeups = 0;             // parked workers woken by a notification
+  latency_histogram::summary queue_wait;        // enqueue to handler start
+  latency_histogram::summary processing;        // handler start to finish
   std::vector<failure_record> recent_failures;  // newest first
 };
 

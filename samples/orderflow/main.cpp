@@ -1,1 +1,224 @@
-int main(){}
+// OrderFlow demo: pushes a workload of orders through a chain of three handlers
+// (order -> payment -> notification) on a multi-threaded io_context, shows progress, and prints
+// a summary: messages/s, enqueue-to-handler latency per queue, end-to-end chain latency, failures.
+//
+//   sluice_orderflow [--orders N] [--threads T] [--workers W] [--decline-every K] [--capacity C]
+#include "orderflow_messages.hpp"
+
+#include <sluice/sluice.hpp>
+#include <sluice/stats/latency_histogram.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <unistd.h>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+struct settings {
+  long orders = 100'000;
+  int threads = 2;
+  std::size_t workers = 2;
+  long decline_every = 1000;  // every K-th payment is declined (0 = never)
+  std::size_t capacity = 10'000;
+};
+
+struct demo_state {
+  explicit demo_state(const settings& s) : config(s) {}
+  const settings& config;
+  std::atomic<long> enqueued{0};
+  std::atomic<long> notified{0};
+  std::atomic<long> declined{0};
+  sluice::latency_histogram end_to_end;  // order enqueued -> notification handled
+};
+
+asio::awaitable<void> handle_order(orderflow::order_placed o, sluice::context& ctx) {
+  if (o.quantity <= 0) throw std::invalid_argument("order " + std::to_string(o.id) + " has no items");
+  const orderflow::payment_requested pay{o.id, o.quantity * o.unit_price_cents, o.placed_at_ns};
+  co_await ctx.async_enqueue("payments", pay, asio::use_awaitable);
+}
+
+asio::awaitable<void> handle_payment(demo_state& st, orderflow::payment_requested p, sluice::context& ctx) {
+  if (st.config.decline_every > 0 && p.order_id % st.config.decline_every == st.config.decline_every - 1) {
+    st.declined.fetch_add(1, std::memory_order_relaxed);
+    throw std::runtime_error("card declined for order " + std::to_string(p.order_id));
+  }
+  const orderflow::notification_requested note{p.order_id, "payment received", p.placed_at_ns};
+  co_await ctx.async_enqueue("notifications", note, asio::use_awaitable);
+}
+
+asio::awaitable<void> handle_notification(demo_state& st, orderflow::notification_requested n, sluice::context&) {
+  const auto now = steady::now().time_since_epoch();
+  st.end_to_end.record(std::chrono::nanoseconds(now.count() - n.placed_at_ns));
+  st.notified.fetch_add(1, std::memory_order_relaxed);
+  co_return;
+}
+
+asio::awaitable<void> produce(sluice::engine& eng, demo_state& st, long first, long count) {
+  for (long i = first; i < first + count; ++i) {
+    const orderflow::order_placed o{i, "sku-" + std::to_string(i % 97), 1 + static_cast<int>(i % 3), 1999,
+                                    steady::now().time_since_epoch().count()};
+    auto [ec, id] = co_await eng.async_enqueue("orders", o, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      std::fprintf(stderr, "enqueue failed: %s\n", ec.message().c_str());
+      co_return;
+    }
+    st.enqueued.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+long settled_orders(const sluice::engine& eng, const demo_state& st) {
+  const auto s = eng.stats();
+  std::uint64_t failed = 0;
+  for (const auto& q : s.queues) failed += q.failed;
+  return st.notified.load() + static_cast<long>(failed);
+}
+
+asio::awaitable<void> report_progress(sluice::engine& eng, demo_state& st, steady::time_point start) {
+  const bool tty = isatty(fileno(stdout)) != 0;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  long last = 0;
+  auto last_at = start;
+  while (settled_orders(eng, st) < st.config.orders) {
+    timer.expires_after(tty ? 250ms : 1s);
+    co_await timer.async_wait(asio::use_awaitable);
+    const long done = settled_orders(eng, st);
+    const auto now = steady::now();
+    const double rate = static_cast<double>(done - last) / std::chrono::duration<double>(now - last_at).count();
+    last = done;
+    last_at = now;
+    std::printf("%sorders enqueued %ld/%ld, completed %ld (%.0f orders/s)%s", tty ? "\r" : "", st.enqueued.load(),
+                st.config.orders, done, rate, tty ? "   " : "\n");
+    std::fflush(stdout);
+  }
+  if (tty) std::printf("\n");
+  co_await eng.async_stop(5s, asio::use_awaitable);
+}
+
+double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double us(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+void print_summary(const sluice::engine& eng, const demo_state& st, std::chrono::duration<double> elapsed) {
+  const auto s = eng.stats();
+  std::uint64_t handled = 0;
+  std::uint64_t failed = 0;
+  for (const auto& q : s.queues) handled += q.processed + q.failed, failed += q.failed;
+  std::printf("\nOrderFlow summary\n");
+  std::printf("  orders            %ld in %.2f s\n", st.config.orders, elapsed.count());
+  std::printf("  messages handled  %llu (%.0f messages/s across order, payment, notification)\n",
+              static_cast<unsigned long long>(handled), static_cast<double>(handled) / elapsed.count());
+  std::printf("  failures          %llu (declined payments: %ld)\n", static_cast<unsigned long long>(failed),
+              st.declined.load());
+  std::printf("\n  %-14s %10s %10s %12s %12s %12s\n", "queue", "processed", "failed", "wait p50", "wait p99",
+              "handler p99");
+  for (const auto& q : s.queues) {
+    std::printf("  %-14s %10llu %10llu %9.1f us %9.1f us %9.1f us\n", q.name.c_str(),
+                static_cast<unsigned long long>(q.processed), static_cast<unsigned long long>(q.failed),
+                us(q.queue_wait.p50), us(q.queue_wait.p99), us(q.processing.p99));
+  }
+  const auto e2e = st.end_to_end.summarize();
+  std::printf(
+      "\n  enqueue-to-handler latency is 'wait' above; whole chain (order enqueued -> notification "
+      "handled): p50 %.2f ms, p99 %.2f ms\n",
+      ms(e2e.p50), ms(e2e.p99));
+  for (const auto& q : s.queues) {
+    if (!q.recent_failures.empty()) {
+      const auto& f = q.recent_failures.front();
+      std::printf("  last failure on %s: %s: %s\n", q.name.c_str(), f.cause.error_type.c_str(), f.cause.what.c_str());
+    }
+  }
+}
+
+bool parse_flag(const char* arg, const char* name, const char* value, auto& out) {
+  if (std::strcmp(arg, name) != 0) return false;
+  if (!value) throw std::invalid_argument(std::string(name) + " needs a value");
+  const auto* end = value + std::strlen(value);
+  auto [p, ec] = std::from_chars(value, end, out);
+  if (ec != std::errc{} || p != end) throw std::invalid_argument(std::string(name) + ": not a number: " + value);
+  return true;
+}
+
+settings parse(int argc, char** argv) {
+  settings s;
+  for (int i = 1; i < argc; ++i) {
+    const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (parse_flag(argv[i], "--orders", v, s.orders) || parse_flag(argv[i], "--threads", v, s.threads) ||
+        parse_flag(argv[i], "--workers", v, s.workers) || parse_flag(argv[i], "--decline-every", v, s.decline_every) ||
+        parse_flag(argv[i], "--capacity", v, s.capacity)) {
+      ++i;
+    } else {
+      throw std::invalid_argument(std::string("unknown option ") + argv[i] +
+                                  " (options: --orders --threads --workers --decline-every --capacity)");
+    }
+  }
+  if (s.orders <= 0 || s.threads <= 0 || s.workers == 0 || s.capacity == 0 || s.decline_every < 0) {
+    throw std::invalid_argument("--orders, --threads, --workers and --capacity must be positive");
+  }
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const settings config = parse(argc, argv);
+  demo_state st(config);
+  asio::io_context ioc(config.threads);
+  sluice::engine eng(ioc.get_executor());
+  sluice::queue_options q;
+  q.capacity = config.capacity;
+  q.min_workers = config.workers;
+  q.max_workers = std::max<std::size_t>(config.workers, 16);
+  for (const char* name : {"orders", "payments", "notifications"}) {
+    if (auto ec = eng.declare_queue(name, q))
+      throw std::runtime_error(std::string("declare ") + name + ": " + ec.message());
+  }
+  auto check = [](boost::system::error_code ec) {
+    if (ec) throw std::runtime_error("handler registration: " + ec.message());
+  };
+  check(eng.handle<orderflow::order_placed>(
+      "orders", [](orderflow::order_placed o, sluice::context& c) { return handle_order(std::move(o), c); }));
+  check(eng.handle<orderflow::payment_requested>(
+      "payments", [&st](orderflow::payment_requested p, sluice::context& c) { return handle_payment(st, p, c); }));
+  check(eng.handle<orderflow::notification_requested>("notifications",
+                                                      [&st](orderflow::notification_requested n, sluice::context& c) {
+                                                        return handle_notification(st, std::move(n), c);
+                                                      }));
+  check(eng.start());
+
+  std::printf("OrderFlow: %ld orders through order -> payment -> notification, %d threads, %zu workers per queue\n",
+              config.orders, config.threads, config.workers);
+  const auto start = steady::now();
+  const int producers = 4;
+  for (int p = 0; p < producers; ++p) {
+    const long share = config.orders / producers + (p < config.orders % producers ? 1 : 0);
+    const long first = p * (config.orders / producers) + std::min<long>(p, config.orders % producers);
+    asio::co_spawn(ioc, produce(eng, st, first, share), asio::detached);
+  }
+  asio::co_spawn(ioc, report_progress(eng, st, start), asio::detached);
+  std::vector<std::thread> threads;
+  for (int t = 1; t < config.threads; ++t) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  print_summary(eng, st, steady::now() - start);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "sluice_orderflow: %s\n", e.what());
+  return 2;
+}

@@ -134,11 +134,12 @@ BOOST_AUTO_TEST_CASE(registration_errors_are_reported) {
 BOOST_AUTO_TEST_CASE(raw_handlers_receive_the_bytes_and_the_type) {
   std::string got;
   std::string got_type;
-  BOOST_REQUIRE(!eng.handle_raw("blobs", "test.blob", [&](std::string bytes, sluice::context& ctx) -> asio::awaitable<void> {
-    got = std::move(bytes);
-    got_type = ctx.type();
-    co_return;
-  }));
+  BOOST_REQUIRE(
+      !eng.handle_raw("blobs", "test.blob", [&](std::string bytes, sluice::context& ctx) -> asio::awaitable<void> {
+        got = std::move(bytes);
+        got_type = ctx.type();
+        co_return;
+      }));
   BOOST_REQUIRE(!eng.start());
   std::string payload("\x00\x01\xff binary", 10);
   BOOST_REQUIRE(eng.try_enqueue_raw("blobs", "test.blob", payload).has_value());

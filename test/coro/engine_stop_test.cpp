@@ -42,7 +42,8 @@ struct fixture {
       }
       ++finished;
     }));
-    BOOST_REQUIRE(!eng.handle<payment>("payments", [](payment, sluice::context&) -> asio::awaitable<void> { co_return; }));
+    BOOST_REQUIRE(
+        !eng.handle<payment>("payments", [](payment, sluice::context&) -> asio::awaitable<void> { co_return; }));
   }
 
   void start_one_in_flight(std::string item = "x") {

@@ -32,7 +32,9 @@ struct payment {
   static constexpr std::string_view message_type = "test.payment";
   int order_id = 0;
 };
-inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const payment& p) { v = {{"order_id", p.order_id}}; }
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const payment& p) {
+  v = {{"order_id", p.order_id}};
+}
 inline payment tag_invoke(boost::json::value_to_tag<payment>, const boost::json::value& v) {
   return {boost::json::value_to<int>(v.at("order_id"))};
 }

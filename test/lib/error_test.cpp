@@ -1,6 +1,6 @@
 // The sluice error category: named, readable, stable values, and a default for unknown ones.
-#include "print.hpp"
 #include "sluice/error.hpp"
+#include "print.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -147,10 +147,10 @@ void engine_core::stop(std::chrono::nanoseconds grace, stop_handler handler) {
   const sys_time deadline = clock_.now() + std::chrono::duration_cast<sys_time::duration>(grace);
   asio::dispatch(control_, [this, deadline] {
     stop_alarm_.async_wait_until(deadline, asio::bind_executor(control_, [this](error_code ec) {
-      if (ec) return;  // drained before the deadline
-      log(log_level::warn, "stop deadline reached: cancelling in-flight handlers");
-      for (auto& q : queues_) q->workers().cancel_in_flight();
-    }));
+                                   if (ec) return;  // drained before the deadline
+                                   log(log_level::warn, "stop deadline reached: cancelling in-flight handlers");
+                                   for (auto& q : queues_) q->workers().cancel_in_flight();
+                                 }));
   });
   maybe_finish_stop();
 }

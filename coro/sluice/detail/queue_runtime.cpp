@@ -46,8 +46,7 @@ bool queue_runtime::try_admit() noexcept {
 }
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
-  message* raw = m.release();
-  const bool pushed = ring_.try_push(std::move(raw));
+  const bool pushed = ring_.try_push(m.release());
   assert(pushed && "admission guarantees room in the ring");
   (void)pushed;
   counters_.enqueued.fetch_add(1, std::memory_order_relaxed);

@@ -4,8 +4,8 @@
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
@@ -42,9 +42,7 @@ class wake_signal::cancel_handler {
   waiter* waiter_;
 };
 
-wake_signal::~wake_signal() {
-  assert(head_ == nullptr && "wake_signal destroyed with parked waiters");
-}
+wake_signal::~wake_signal() { assert(head_ == nullptr && "wake_signal destroyed with parked waiters"); }
 
 void wake_signal::prepare() noexcept {
   std::lock_guard lock(mutex_);
@@ -72,8 +70,7 @@ void wake_signal::park(wait_handler handler) {
     if (!aborted) --tokens_;
     interest_.fetch_sub(1, std::memory_order_relaxed);
     lock.unlock();
-    complete_now(std::move(handler),
-                 aborted ? asio::error::operation_aborted : boost::system::error_code{});
+    complete_now(std::move(handler), aborted ? asio::error::operation_aborted : boost::system::error_code{});
     return;
   }
   auto* w = new waiter{std::move(handler), asio::prefer(ex, asio::execution::outstanding_work.tracked), slot};
@@ -160,12 +157,12 @@ void wake_signal::complete(waiter* w, boost::system::error_code ec) noexcept {
   // Runs the handler on its own executor; the slot is cleared there, where it may be emitted.
   auto ex = w->executor;
   asio::post(fallback_, asio::bind_executor(ex, [w, ec]() mutable {
-    std::unique_ptr<waiter> owned(w);
-    if (owned->slot.is_connected()) owned->slot.clear();
-    auto handler = std::move(owned->handler);
-    owned.reset();
-    std::move(handler)(ec);
-  }));
+               std::unique_ptr<waiter> owned(w);
+               if (owned->slot.is_connected()) owned->slot.clear();
+               auto handler = std::move(owned->handler);
+               owned.reset();
+               std::move(handler)(ec);
+             }));
 }
 
 void wake_signal::complete_now(wait_handler handler, boost::system::error_code ec) noexcept {

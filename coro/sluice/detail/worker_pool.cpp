@@ -121,10 +121,10 @@ void worker_pool::spawn_locked() {
 void worker_pool::on_exit(worker* w, std::exception_ptr error) noexcept {
   // The completion may run inside the coroutine's last step: finish on the strand afterwards,
   // when the coroutine frame (which refers to w's cancellation signal) is gone.
-  asio::post(w->strand, [this, w, error = std::move(error)]() mutable { finish_exit(w, std::move(error)); });
+  asio::post(w->strand, [this, w, error = std::move(error)] { finish_exit(w, error); });
 }
 
-void worker_pool::finish_exit(worker* w, std::exception_ptr error) noexcept {
+void worker_pool::finish_exit(worker* w, const std::exception_ptr& error) noexcept {
   {
     std::lock_guard lock(mutex_);
     if (!w->retired) --live_;

@@ -52,7 +52,7 @@ class worker_pool {
   [[nodiscard]] bool should_exit(worker* w) noexcept;
   void spawn_locked();
   void on_exit(worker* w, std::exception_ptr error) noexcept;
-  void finish_exit(worker* w, std::exception_ptr error) noexcept;
+  void finish_exit(worker* w, const std::exception_ptr& error) noexcept;
 
   engine_core& core_;
   queue_runtime& queue_;

@@ -54,8 +54,7 @@ struct alarm::state : std::enable_shared_from_this<alarm::state> {
   }
 };
 
-alarm::alarm(asio::any_io_executor ex, sluice::clock& clock)
-    : state_(std::make_shared<state>(std::move(ex), clock)) {
+alarm::alarm(asio::any_io_executor ex, sluice::clock& clock) : state_(std::make_shared<state>(std::move(ex), clock)) {
   std::weak_ptr<state> weak = state_;
   auto on_advance = [weak] {
     // An unarmed alarm costs nothing when time moves: idle engines stay idle.

@@ -1,9 +1,9 @@
 // Message identifiers: 128 bits, unique, and sortable by creation time.
 // Layout (most significant first): 48-bit Unix milliseconds, 16-bit generator instance, 64-bit
 // sequence. Ids are unique per generator (the sequence never repeats) and strictly increasing
-// across calls that one thread makes; ids from different generators sort by millisecond first. Text form: 26 characters of Crockford base32 (like ULID), so the text
-// sorts the same way as the numbers.
-// Thread-safety: message_id is a value; id_generator::next() is safe from any thread.
+// across calls that one thread makes; ids from different generators sort by millisecond first. Text form: 26 characters
+// of Crockford base32 (like ULID), so the text sorts the same way as the numbers. Thread-safety: message_id is a value;
+// id_generator::next() is safe from any thread.
 #pragma once
 
 #include <atomic>

@@ -32,8 +32,7 @@ class mpmc_ring {
 
  public:
   // capacity must be a power of two and at least 2; anything else is a configuration error.
-  explicit mpmc_ring(std::size_t capacity)
-      : mask_(capacity - 1), slots_(allocate(capacity)) {
+  explicit mpmc_ring(std::size_t capacity) : mask_(capacity - 1), slots_(allocate(capacity)) {
     if (capacity < 2 || (capacity & (capacity - 1)) != 0) {
       throw std::invalid_argument("mpmc_ring capacity must be a power of two >= 2");
     }
@@ -112,8 +111,7 @@ class mpmc_ring {
     std::size_t pos = head_.load(std::memory_order_relaxed);
     for (;;) {
       std::size_t k = 0;
-      while (k < n && k <= mask_ &&
-             slots_[(pos + k) & mask_].turn.load(std::memory_order_acquire) == pos + k) {
+      while (k < n && k <= mask_ && slots_[(pos + k) & mask_].turn.load(std::memory_order_acquire) == pos + k) {
         ++k;
       }
       if (k == 0) {
@@ -138,8 +136,7 @@ class mpmc_ring {
     std::size_t pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
       std::size_t k = 0;
-      while (k < n && k <= mask_ &&
-             slots_[(pos + k) & mask_].turn.load(std::memory_order_acquire) == pos + k + 1) {
+      while (k < n && k <= mask_ && slots_[(pos + k) & mask_].turn.load(std::memory_order_acquire) == pos + k + 1) {
         ++k;
       }
       if (k == 0) {
@@ -162,7 +159,7 @@ class mpmc_ring {
  private:
   struct alignas(cache_line_bytes) slot {
     std::atomic<std::size_t> turn{0};
-    alignas(T) unsigned char storage[sizeof(T)];
+    alignas(T) unsigned char storage[sizeof(T)];  // NOLINT(bugprone-sizeof-expression): T may be a pointer
 
     template <class... Args>
     void construct(Args&&... args) {
@@ -180,9 +177,7 @@ class mpmc_ring {
   static_assert(alignof(slot) == cache_line_bytes);
 
   struct slot_array_deleter {
-    void operator()(slot* p) const noexcept {
-      ::operator delete[](p, std::align_val_t{alignof(slot)});
-    }
+    void operator()(slot* p) const noexcept { ::operator delete[](p, std::align_val_t{alignof(slot)}); }
   };
 
   static std::unique_ptr<slot[], slot_array_deleter> allocate(std::size_t capacity) {

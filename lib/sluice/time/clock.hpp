@@ -20,13 +20,15 @@ class clock {
   // A manual clock calls `on_advance` after every change of time so that waits armed against it
   // can re-check their deadlines; a real clock returns false and waits use real timers.
   // The subscription lasts until unsubscribe(token).
-  virtual bool subscribe(std::function<void()> on_advance, int& token) { (void)on_advance, (void)token; return false; }
-  virtual void unsubscribe(int token) noexcept { (void)token; }
+  virtual bool subscribe(std::function<void()> on_advance, int& token) = 0;
+  virtual void unsubscribe(int token) noexcept = 0;
 };
 
 class system_clock final : public clock {
  public:
   [[nodiscard]] sys_time now() const noexcept override { return std::chrono::system_clock::now(); }
+  bool subscribe(std::function<void()> /*on_advance*/, int& /*token*/) override { return false; }
+  void unsubscribe(int /*token*/) noexcept override {}
 };
 
 // The process-wide real clock (stateless, so sharing it is harmless).

@@ -16,8 +16,8 @@
 #include <thread>
 
 namespace asio = boost::asio;
-using sluice::detail::wake_signal;
 using boost::system::error_code;
+using sluice::detail::wake_signal;
 
 BOOST_AUTO_TEST_SUITE(wake_signal_suite)
 

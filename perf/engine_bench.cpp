@@ -1,0 +1,264 @@
+// In-memory engine throughput and latency against a raw Asio concurrent_channel doing the same
+// job in the same run:
+//   throughput: enqueue -> handler -> ack of 200,000 16-byte messages on 1 and 2 io threads;
+//               producers are coroutines that use the non-blocking call first and await only
+//               when the queue (channel) is full, consumers handle by counting.
+//   latency:    enqueue-to-handler-start, one message at a time (ping-pong, so no queueing):
+//               same thread (producer and worker share one io thread) and cross thread (a
+//               foreign thread enqueues; the io thread is parked and must be woken).
+#include "sluice/sluice.hpp"
+#include "sluice/stats/latency_histogram.hpp"
+
+#include <benchmark/benchmark.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using channel = asio::experimental::concurrent_channel<void(error_code, std::string)>;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int total_messages = 200'000;
+constexpr std::size_t queue_capacity = 8192;
+const std::string payload(16, 'x');
+
+sluice::engine_options quiet() {
+  sluice::engine_options o;
+  o.log = [](sluice::log_level, std::string_view) {};
+  return o;
+}
+
+void run_threads(asio::io_context& ioc, int threads) {
+  std::vector<std::thread> extra;
+  for (int t = 1; t < threads; ++t) extra.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : extra) t.join();
+}
+
+// --- throughput -------------------------------------------------------------------------------
+
+asio::awaitable<void> engine_producer(sluice::engine& eng, int count) {
+  for (int i = 0; i < count; ++i) {
+    if (eng.try_enqueue_raw("bench", "bench.msg", payload)) continue;
+    const sluice::enqueue_options opts;  // a local: g++ 12 mis-destroys temporaries inside co_await
+    auto [ec, id] = co_await eng.async_enqueue_raw("bench", "bench.msg", payload, opts, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+void bm_engine_throughput(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    asio::io_context ioc(threads);
+    sluice::engine eng(ioc.get_executor(), quiet());
+    sluice::queue_options q;
+    q.capacity = queue_capacity;
+    q.min_workers = q.max_workers = static_cast<std::size_t>(threads);
+    (void)eng.declare_queue("bench", q);
+    std::atomic<int> handled{0};
+    (void)eng.handle_raw("bench", "bench.msg", [&](std::string, sluice::context&) -> asio::awaitable<void> {
+      if (handled.fetch_add(1, std::memory_order_relaxed) + 1 == total_messages) {
+        eng.async_stop(std::chrono::seconds(1), [](error_code) {});
+      }
+      co_return;
+    });
+    (void)eng.start();
+    for (int p = 0; p < threads; ++p) {
+      asio::co_spawn(asio::make_strand(ioc), engine_producer(eng, total_messages / threads), asio::detached);
+    }
+    run_threads(ioc, threads);
+    if (handled.load() != total_messages) state.SkipWithError("lost messages");
+  }
+  state.SetItemsProcessed(state.iterations() * total_messages);
+}
+
+asio::awaitable<void> channel_producer(channel& ch, int count) {
+  for (int i = 0; i < count; ++i) {
+    if (ch.try_send(error_code{}, payload)) continue;
+    auto [ec] = co_await ch.async_send(error_code{}, payload, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+asio::awaitable<void> channel_consumer(channel& ch, std::atomic<int>& handled) {
+  for (;;) {
+    bool got = ch.try_receive([&](error_code, std::string) { handled.fetch_add(1, std::memory_order_relaxed); });
+    if (!got) {
+      auto [ec, msg] = co_await ch.async_receive(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      handled.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (handled.load(std::memory_order_relaxed) == total_messages) ch.close();
+  }
+}
+
+void bm_channel_throughput(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    asio::io_context ioc(threads);
+    channel ch(ioc, queue_capacity);
+    std::atomic<int> handled{0};
+    for (int c = 0; c < threads; ++c) asio::co_spawn(asio::make_strand(ioc), channel_consumer(ch, handled), asio::detached);
+    for (int p = 0; p < threads; ++p) {
+      asio::co_spawn(asio::make_strand(ioc), channel_producer(ch, total_messages / threads), asio::detached);
+    }
+    run_threads(ioc, threads);
+    if (handled.load() != total_messages) state.SkipWithError("lost messages");
+  }
+  state.SetItemsProcessed(state.iterations() * total_messages);
+}
+
+// --- latency ----------------------------------------------------------------------------------
+
+std::string stamp() {
+  const auto t = steady::now().time_since_epoch().count();
+  std::string s(sizeof(t), '\0');
+  std::memcpy(s.data(), &t, sizeof(t));
+  return s;
+}
+
+std::chrono::nanoseconds since(const std::string& s) {
+  steady::rep t0;
+  std::memcpy(&t0, s.data(), sizeof(t0));
+  return std::chrono::nanoseconds(steady::now().time_since_epoch().count() - t0);
+}
+
+void report(benchmark::State& state, const sluice::latency_histogram& h) {
+  const auto s = h.summarize();
+  state.counters["p50_us"] = std::chrono::duration<double, std::micro>(s.p50).count();
+  state.counters["p99_us"] = std::chrono::duration<double, std::micro>(s.p99).count();
+}
+
+// Same thread: a producer coroutine and the worker share one io thread.
+void bm_engine_latency_same_thread(benchmark::State& state) {
+  asio::io_context ioc(1);
+  sluice::engine eng(ioc.get_executor(), quiet());
+  sluice::latency_histogram h;
+  asio::experimental::concurrent_channel<void(error_code)> pong(ioc, 1);
+  (void)eng.handle_raw("bench", "bench.msg", [&](std::string p, sluice::context&) -> asio::awaitable<void> {
+    h.record(since(p));
+    pong.try_send(error_code{});
+    co_return;
+  });
+  (void)eng.start();
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        for (auto _ : state) {
+          const std::string p = stamp();
+          const sluice::enqueue_options opts;
+          co_await eng.async_enqueue_raw("bench", "bench.msg", p, opts, asio::use_awaitable);
+          co_await pong.async_receive(asio::use_awaitable);
+        }
+        co_await eng.async_stop(std::chrono::seconds(1), asio::use_awaitable);
+      },
+      asio::detached);
+  ioc.run();
+  report(state, h);
+}
+
+void bm_channel_latency_same_thread(benchmark::State& state) {
+  asio::io_context ioc(1);
+  channel ch(ioc, queue_capacity);
+  sluice::latency_histogram h;
+  asio::experimental::concurrent_channel<void(error_code)> pong(ioc, 1);
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        for (;;) {
+          auto [ec, p] = co_await ch.async_receive(asio::as_tuple(asio::use_awaitable));
+          if (ec) co_return;
+          h.record(since(p));
+          pong.try_send(error_code{});
+        }
+      },
+      asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        for (auto _ : state) {
+          std::string p = stamp();  // a local: g++ 12 mis-destroys temporaries inside co_await
+          co_await ch.async_send(error_code{}, std::move(p), asio::use_awaitable);
+          co_await pong.async_receive(asio::use_awaitable);
+        }
+        ch.close();
+      },
+      asio::detached);
+  ioc.run();
+  report(state, h);
+}
+
+// Cross thread: the benchmark thread enqueues with try_enqueue; the io thread is parked.
+void bm_engine_latency_cross_thread(benchmark::State& state) {
+  asio::io_context ioc(1);
+  sluice::engine eng(ioc.get_executor(), quiet());
+  sluice::latency_histogram h;
+  std::atomic<bool> done{false};
+  (void)eng.handle_raw("bench", "bench.msg", [&](std::string p, sluice::context&) -> asio::awaitable<void> {
+    h.record(since(p));
+    done.store(true, std::memory_order_release);
+    co_return;
+  });
+  (void)eng.start();
+  std::thread io([&] { ioc.run(); });
+  for (auto _ : state) {
+    done.store(false, std::memory_order_relaxed);
+    if (!eng.try_enqueue_raw("bench", "bench.msg", stamp())) state.SkipWithError("enqueue failed");
+    while (!done.load(std::memory_order_acquire)) {
+    }
+  }
+  eng.async_stop(std::chrono::seconds(1), [](error_code) {});
+  io.join();
+  report(state, h);
+}
+
+void bm_channel_latency_cross_thread(benchmark::State& state) {
+  asio::io_context ioc(1);
+  channel ch(ioc, queue_capacity);
+  sluice::latency_histogram h;
+  std::atomic<bool> done{false};
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        for (;;) {
+          auto [ec, p] = co_await ch.async_receive(asio::as_tuple(asio::use_awaitable));
+          if (ec) co_return;
+          h.record(since(p));
+          done.store(true, std::memory_order_release);
+        }
+      },
+      asio::detached);
+  std::thread io([&] { ioc.run(); });
+  for (auto _ : state) {
+    done.store(false, std::memory_order_relaxed);
+    if (!ch.try_send(error_code{}, stamp())) state.SkipWithError("send failed");
+    while (!done.load(std::memory_order_acquire)) {
+    }
+  }
+  ch.close();
+  io.join();
+  report(state, h);
+}
+
+}  // namespace
+
+BENCHMARK(bm_engine_throughput)->Name("e2e/sluice")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(bm_channel_throughput)->Name("e2e/raw_channel")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(bm_engine_latency_same_thread)->Name("latency_same_thread/sluice")->Iterations(20'000)->UseRealTime();
+BENCHMARK(bm_channel_latency_same_thread)->Name("latency_same_thread/raw_channel")->Iterations(20'000)->UseRealTime();
+BENCHMARK(bm_engine_latency_cross_thread)->Name("latency_cross_thread/sluice")->Iterations(20'000)->UseRealTime();
+BENCHMARK(bm_channel_latency_cross_thread)->Name("latency_cross_thread/raw_channel")->Iterations(20'000)->UseRealTime();

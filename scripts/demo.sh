@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The project's main command (the README's first): installs what is missing, builds the
+# optimized OrderFlow demo and runs it. Arguments go to the demo (try --help-style flags:
+# --orders N --threads T --workers W --decline-every K --capacity C).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "${SLUICE_JOBS:-$(nproc)}" --target sluice_orderflow >/dev/null
+exec build/release/samples/sluice_orderflow "$@"

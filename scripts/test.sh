@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The project's test command (the README's second command; CI runs exactly this).
+# Installs what is missing, then: format check, an optimized build with warnings as errors and
+# its tests, clang-tidy, an AddressSanitizer+UBSan build (g++) running every suite, and a
+# ThreadSanitizer build (clang) running them again.
+#   scripts/test.sh            everything above
+#   scripts/test.sh --quick    the optimized build and its tests only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+bash scripts/install-deps.sh
+jobs=${SLUICE_JOBS:-$(nproc)}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Labels CI runs; perf and long soak runs are separate commands (perf/run, soak/).
+labels='unit|integration|concurrency|chaos'
+started=$(date +%s)
+stage() { printf '\n=== %s (%ds)\n' "$*" "$(( $(date +%s) - started ))"; }
+
+build() {  # preset, then optional target list
+  local preset=$1; shift
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs" ${@:+--target "$@"}
+}
+
+if [ "$quick" -eq 0 ]; then
+  stage "format check (clang-format)"
+  git ls-files '*.hpp' '*.cpp' | xargs clang-format --dry-run --Werror
+fi
+
+stage "build: optimized, warnings as errors (g++)"
+build ci
+stage "tests: optimized build"
+ctest --preset ci -L "$labels" -j "$jobs"
+
+[ "$quick" -eq 1 ] && { stage "done (quick)"; exit 0; }
+
+stage "clang-tidy: lib/ and coro/"
+if ! git ls-files 'lib/*.cpp' 'coro/*.cpp' | xargs -P "$jobs" -n 2 clang-tidy -p build/ci --quiet >build/clang-tidy.log 2>&1; then
+  grep -v -E '^[0-9]+ warnings? generated|^Suppressed|^Use -header-filter' build/clang-tidy.log
+  echo "clang-tidy found problems (full log: build/clang-tidy.log)" >&2
+  exit 1
+fi
+
+stage "build: AddressSanitizer + UBSan (g++)"
+build asan
+stage "tests: AddressSanitizer + UBSan, every suite"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --preset asan -L "$labels" -j "$jobs"
+
+stage "build: ThreadSanitizer (clang)"
+build tsan sluice_lib_tests sluice_coro_tests
+stage "tests: ThreadSanitizer, every suite (the concurrency ones are the point)"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/test/tsan.supp" ctest --preset tsan -L "$labels" -j "$jobs"
+
+stage "all checks passed"
