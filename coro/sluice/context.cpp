@@ -10,9 +10,7 @@ detail::enqueue_request context::child_request(std::string_view queue, std::stri
   r.type = type;
   r.payload = std::move(payload);
   r.options = std::move(options);
-  r.has_parent = true;
-  r.parent_id = message_->id;
-  r.parent_correlation_id = message_->effective_correlation_id();
+  r.parent = detail::parent_info{message_->id, message_->effective_correlation_id()};
   return r;
 }
 

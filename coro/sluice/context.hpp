@@ -21,8 +21,10 @@ namespace sluice {
 
 class context {
  public:
-  context(detail::engine_core& core, message& m, std::string_view queue, boost::asio::any_io_executor ex) noexcept
-      : core_(&core), message_(&m), queue_(queue), executor_(std::move(ex)) {}
+  // ex must outlive the context (it is the worker's own executor).
+  context(detail::engine_core& core, message& m, std::string_view queue,
+          const boost::asio::any_io_executor& ex) noexcept
+      : core_(&core), message_(&m), queue_(queue), executor_(&ex) {}
 
   [[nodiscard]] const message_id& id() const noexcept { return message_->id; }
   [[nodiscard]] std::string_view queue() const noexcept { return queue_; }
@@ -32,7 +34,7 @@ class context {
   [[nodiscard]] const message_id& causation_id() const noexcept { return message_->causation_id; }
   [[nodiscard]] const std::vector<header>& headers() const noexcept { return message_->headers; }
   [[nodiscard]] sys_time enqueued_at() const noexcept { return message_->enqueued_at; }
-  [[nodiscard]] const boost::asio::any_io_executor& get_executor() const noexcept { return executor_; }
+  [[nodiscard]] const boost::asio::any_io_executor& get_executor() const noexcept { return *executor_; }
 
   // Chained enqueue; completes with the child's id once it is admitted (durable, when
   // persistence is on). Allowed while the engine drains for stop, so in-flight work can finish.
@@ -63,7 +65,7 @@ class context {
   detail::engine_core* core_;
   message* message_;
   std::string_view queue_;
-  boost::asio::any_io_executor executor_;
+  const boost::asio::any_io_executor* executor_;
 };
 
 }  // namespace sluice

@@ -33,11 +33,6 @@ boost::system::error_code engine::declare_queue(std::string_view name, queue_opt
   return core_->declare_queue(name, options);
 }
 
-boost::system::error_code engine::handle_raw(std::string_view queue, std::string_view type, raw_handler fn) {
-  if (!fn) return make_error_code(errc::invalid_argument);
-  return add_handler(queue, type, detail::make_raw_handler(std::move(fn)));
-}
-
 boost::system::error_code engine::add_handler(std::string_view queue, std::string_view type, handler_fn fn) {
   return core_->add_handler(queue, type, std::move(fn));
 }
@@ -46,7 +41,7 @@ boost::system::error_code engine::start() { return core_->start(); }
 
 boost::system::result<message_id> engine::try_enqueue_raw(std::string_view queue, std::string_view type,
                                                           std::string_view payload, enqueue_options options) {
-  return detail::try_enqueue(*core_, request(queue, type, std::string(payload), std::move(options)));
+  return detail::try_enqueue(*core_, queue, type, payload, std::move(options));
 }
 
 boost::system::error_code engine::scale(std::string_view queue, std::size_t workers) {

@@ -60,7 +60,11 @@ class engine {
   }
 
   // Registers fn for raw payloads of message type `type` on `queue`.
-  [[nodiscard]] boost::system::error_code handle_raw(std::string_view queue, std::string_view type, raw_handler fn);
+  template <class F>
+  requires raw_message_handler<F>
+  [[nodiscard]] boost::system::error_code handle_raw(std::string_view queue, std::string_view type, F fn) {
+    return add_handler(queue, type, detail::make_raw_handler(std::move(fn)));
+  }
 
   // Starts the workers (min_workers per queue). Messages enqueued before start wait for it.
   [[nodiscard]] boost::system::error_code start();
@@ -94,10 +98,8 @@ class engine {
   template <typed_message T>
   [[nodiscard]] boost::system::result<message_id> try_enqueue(std::string_view queue, const T& value,
                                                               enqueue_options options = {}) {
-    detail::enqueue_request r = request(queue, {}, {}, std::move(options));
-    r.type = message_traits<T>::type_name();
-    r.payload = encode(value);
-    return detail::try_enqueue(*core_, std::move(r));
+    const std::string payload = encode(value);
+    return detail::try_enqueue(*core_, queue, message_traits<T>::type_name(), payload, std::move(options));
   }
   [[nodiscard]] boost::system::result<message_id> try_enqueue_raw(std::string_view queue, std::string_view type,
                                                                   std::string_view payload,

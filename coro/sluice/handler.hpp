@@ -11,6 +11,7 @@
 #include <concepts>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace sluice {
 
@@ -18,8 +19,11 @@ class context;
 
 using handler_fn = std::function<boost::asio::awaitable<void>(message&, context&)>;
 
-// A raw handler receives the payload bytes; ctx.type() tells the message type.
-using raw_handler = std::function<boost::asio::awaitable<void>(std::string payload, context& ctx)>;
+// A raw handler receives the payload bytes, valid until the handler returns (copy what it keeps);
+// ctx.type() tells the message type.
+template <class F>
+concept raw_message_handler = std::invocable<const F&, std::string_view, context&> &&
+    std::same_as<std::invoke_result_t<const F&, std::string_view, context&>, boost::asio::awaitable<void>>;
 
 template <class F, class T>
 concept message_handler = std::invocable<const F&, T, context&> &&
@@ -39,8 +43,9 @@ handler_fn make_typed_handler(F fn) {
   return [fn = std::move(fn)](message& m, context& ctx) { return invoke_typed<T>(fn, m, ctx); };
 }
 
-inline handler_fn make_raw_handler(raw_handler fn) {
-  return [fn = std::move(fn)](message& m, context& ctx) { return fn(m.payload, ctx); };
+template <class F>
+handler_fn make_raw_handler(F fn) {
+  return [fn = std::move(fn)](message& m, context& ctx) { return fn(std::string_view(m.payload), ctx); };
 }
 
 }  // namespace detail

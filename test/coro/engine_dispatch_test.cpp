@@ -79,11 +79,11 @@ BOOST_AUTO_TEST_CASE(a_chain_carries_correlation_and_causation) {
     const sluice::enqueue_options opts;  // a local: g++ 12 mis-destroys temporaries inside co_await
     co_await ctx.async_enqueue_raw("notifications", "test.note", "sent", opts, asio::use_awaitable);
   }));
-  BOOST_REQUIRE(
-      !eng.handle_raw("notifications", "test.note", [&](std::string, sluice::context& ctx) -> asio::awaitable<void> {
-        n_seen = {ctx.id(), ctx.causation_id(), ctx.correlation_id()};
-        co_return;
-      }));
+  BOOST_REQUIRE(!eng.handle_raw("notifications", "test.note",
+                                [&](std::string_view, sluice::context& ctx) -> asio::awaitable<void> {
+                                  n_seen = {ctx.id(), ctx.causation_id(), ctx.correlation_id()};
+                                  co_return;
+                                }));
   BOOST_REQUIRE(!eng.start());
   BOOST_REQUIRE(eng.try_enqueue("orders", order{7, "lamp"}).has_value());
   BOOST_TEST(run_until(ioc, [&] { return !n_seen.id.empty(); }));
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(failures_are_recorded_with_exception_type_and_text) {
     co_return;
   }));
   BOOST_REQUIRE(!eng.handle_raw("orders", "test.order.v0",
-                                [&](std::string, sluice::context&) -> asio::awaitable<void> { co_return; }));
+                                [&](std::string_view, sluice::context&) -> asio::awaitable<void> { co_return; }));
   BOOST_REQUIRE(!eng.start());
   BOOST_REQUIRE(eng.try_enqueue("orders", order{1, "x"}).has_value());
   BOOST_REQUIRE(eng.try_enqueue("orders", order{2, "x"}).has_value());

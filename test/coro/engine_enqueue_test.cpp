@@ -119,8 +119,9 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_code) {
 BOOST_AUTO_TEST_CASE(registration_errors_are_reported) {
   auto noop = [](order, sluice::context&) -> asio::awaitable<void> { co_return; };
   BOOST_TEST(eng.handle<order>("orders", noop) == sluice::errc::already_exists);
-  BOOST_TEST(eng.handle_raw("orders", "", [](std::string, sluice::context&) -> asio::awaitable<void> { co_return; }) ==
-             sluice::errc::invalid_argument);
+  BOOST_TEST(eng.handle_raw("orders", "", [](std::string_view, sluice::context&) -> asio::awaitable<void> {
+    co_return;
+  }) == sluice::errc::invalid_argument);
   BOOST_TEST(eng.declare_queue("", {}) == sluice::errc::invalid_argument);
   sluice::queue_options bad;
   bad.min_workers = 5;
@@ -135,8 +136,8 @@ BOOST_AUTO_TEST_CASE(raw_handlers_receive_the_bytes_and_the_type) {
   std::string got;
   std::string got_type;
   BOOST_REQUIRE(
-      !eng.handle_raw("blobs", "test.blob", [&](std::string bytes, sluice::context& ctx) -> asio::awaitable<void> {
-        got = std::move(bytes);
+      !eng.handle_raw("blobs", "test.blob", [&](std::string_view bytes, sluice::context& ctx) -> asio::awaitable<void> {
+        got = std::string(bytes);  // the view is valid only while the handler runs
         got_type = ctx.type();
         co_return;
       }));

@@ -76,6 +76,13 @@ error_code engine_core::add_handler(std::string_view queue, std::string_view typ
 }
 
 queue_runtime* engine_core::find_queue(std::string_view name) const noexcept {
+  // Most engines have a handful of queues: comparing names beats hashing them on every enqueue.
+  if (queues_.size() <= 8) {
+    for (const auto& q : queues_) {
+      if (q->name() == name) return q.get();
+    }
+    return nullptr;
+  }
   const auto it = queues_by_name_.find(name);
   return it == queues_by_name_.end() ? nullptr : it->second;
 }
@@ -102,27 +109,29 @@ bool engine_core::refuses(bool has_parent) const noexcept {
   return s == run_state::stopping && !has_parent;
 }
 
-boost::system::result<std::unique_ptr<message>> engine_core::make_message(enqueue_request& r, queue_runtime*& queue) {
-  if (refuses(r.has_parent)) return make_error_code(errc::shutting_down);
-  queue = find_queue(r.queue);
+boost::system::result<std::unique_ptr<message>> engine_core::make_message(
+    std::string_view queue_name, std::string_view type, std::string_view payload, enqueue_options& options,
+    const parent_info* parent, queue_runtime*& queue) {
+  if (refuses(parent != nullptr)) return make_error_code(errc::shutting_down);
+  queue = find_queue(queue_name);
   if (!queue) return make_error_code(errc::unknown_queue);
-  const auto handler = queue->find_handler(r.type);
+  const auto handler = queue->find_handler(type);
   if (!handler) return make_error_code(errc::unknown_message_type);
-  if (r.payload.size() > options_.max_payload_bytes) return make_error_code(errc::payload_too_large);
+  if (payload.size() > options_.max_payload_bytes) return make_error_code(errc::payload_too_large);
 
-  auto m = std::make_unique<message>();
+  std::unique_ptr<message> m = queue->new_message();
   const sys_time now = clock_.now();
   m->id = ids_.next(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()));
-  m->type = std::move(r.type);
-  m->payload = std::move(r.payload);
-  m->headers = std::move(r.options.headers);
+  m->type.assign(type);
+  m->payload.assign(payload);
+  m->headers = std::move(options.headers);
   m->enqueued_at = now;
-  if (!r.options.correlation_id.empty()) {
-    m->correlation_id = std::move(r.options.correlation_id);
-  } else if (r.has_parent) {
-    m->correlation_id = std::move(r.parent_correlation_id);
+  if (!options.correlation_id.empty()) {
+    m->correlation_id = std::move(options.correlation_id);
+  } else if (parent) {
+    m->correlation_id = parent->correlation_id;
   }
-  if (r.has_parent) m->causation_id = r.parent_id;
+  if (parent) m->causation_id = parent->id;
   m->queue_index = queue->index();
   m->handler_index = *handler;
   return m;

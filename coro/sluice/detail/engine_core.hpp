@@ -19,11 +19,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sluice::detail {
@@ -53,9 +54,11 @@ class engine_core {
   void stop(std::chrono::nanoseconds grace, stop_handler handler);
   [[nodiscard]] boost::system::error_code scale(std::string_view queue, std::size_t workers);
 
-  // Validates a request and builds its message; reports the queue it is bound for.
-  [[nodiscard]] boost::system::result<std::unique_ptr<message>> make_message(enqueue_request& request,
-                                                                             queue_runtime*& queue);
+  // Validates an enqueue and builds its message (a recycled envelope when one is spare);
+  // reports the queue it is bound for. Moves what it keeps out of `options`.
+  [[nodiscard]] boost::system::result<std::unique_ptr<message>> make_message(
+      std::string_view queue_name, std::string_view type, std::string_view payload, enqueue_options& options,
+      const parent_info* parent, queue_runtime*& queue);
   // New work is refused once stopping; children of in-flight deliveries until stopped.
   [[nodiscard]] bool refuses(bool has_parent) const noexcept;
 
@@ -75,7 +78,11 @@ class engine_core {
   id_generator ids_;
   settlement settlement_;
   std::vector<std::unique_ptr<queue_runtime>> queues_;
-  std::map<std::string, queue_runtime*, std::less<>> queues_by_name_;
+  struct name_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, queue_runtime*, name_hash, std::equal_to<>> queues_by_name_;
 
   std::atomic<run_state> state_{run_state::created};
   std::atomic<std::size_t> live_workers_{0};

@@ -42,7 +42,7 @@ class space_wait {
 
   void operator()(error_code ec) {
     if (ec) {
-      const bool refused = core_->refuses(false);
+      const bool refused = core_->refuses(/*has_parent=*/false);
       complete(*core_, std::move(handler_), refused ? make_error_code(errc::shutting_down) : ec, {});
       return;
     }
@@ -52,7 +52,8 @@ class space_wait {
   void attempt() {
     auto& space = queue_->space_signal();
     for (;;) {
-      if (core_->refuses(false)) return complete(*core_, std::move(handler_), make_error_code(errc::shutting_down), {});
+      if (core_->refuses(/*has_parent=*/false))
+        return complete(*core_, std::move(handler_), make_error_code(errc::shutting_down), {});
       if (queue_->try_admit()) return publish();
       space.prepare();
       if (queue_->try_admit()) {
@@ -81,7 +82,8 @@ class space_wait {
 
 void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler handler) {
   queue_runtime* queue = nullptr;
-  auto made = core.make_message(request, queue);
+  auto made = core.make_message(request.queue, request.type, request.payload, request.options,
+                                request.parent ? &*request.parent : nullptr, queue);
   if (!made) return complete(core, std::move(handler), made.error(), {});
   std::unique_ptr<message> m = std::move(*made);
   if (queue->try_admit()) {
@@ -90,16 +92,21 @@ void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler h
     return complete(core, std::move(handler), {}, id);
   }
   if (request.options.on_full == full_policy::fail) {
+    queue->recycle(std::move(m));
     return complete(core, std::move(handler), make_error_code(errc::queue_full), {});
   }
   space_wait(core, *queue, std::move(m), std::move(handler)).attempt();
 }
 
-boost::system::result<message_id> try_enqueue(engine_core& core, enqueue_request request) {
+boost::system::result<message_id> try_enqueue(engine_core& core, std::string_view queue_name, std::string_view type,
+                                              std::string_view payload, enqueue_options options) {
   queue_runtime* queue = nullptr;
-  auto made = core.make_message(request, queue);
+  auto made = core.make_message(queue_name, type, payload, options, nullptr, queue);
   if (!made) return made.error();
-  if (!queue->try_admit()) return make_error_code(errc::queue_full);
+  if (!queue->try_admit()) {
+    queue->recycle(std::move(*made));
+    return make_error_code(errc::queue_full);
+  }
   const message_id id = (*made)->id;
   queue->publish(std::move(*made));
   return id;

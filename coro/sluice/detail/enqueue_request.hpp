@@ -11,28 +11,37 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sluice::detail {
 
 class engine_core;
 
+// The delivery a chained enqueue comes from (copied, so a deferred operation may outlive it).
+struct parent_info {
+  message_id id;
+  std::string correlation_id;
+};
+
+// An asynchronous enqueue owns its arguments: a deferred operation may start long after the
+// caller's strings are gone.
 struct enqueue_request {
   std::string queue;
   std::string type;
   std::string payload;
   enqueue_options options;
-  // Set when a handler enqueues through its context (chaining); copied, so a deferred operation
-  // may outlive the parent delivery.
-  bool has_parent = false;
-  message_id parent_id;
-  std::string parent_correlation_id;
+  std::optional<parent_info> parent;  // set when a handler enqueues through its context
 };
 
 using enqueue_handler = boost::asio::any_completion_handler<void(boost::system::error_code, message_id)>;
 
 void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler handler);
-[[nodiscard]] boost::system::result<message_id> try_enqueue(engine_core& core, enqueue_request request);
+// The synchronous path borrows its arguments for the duration of the call.
+[[nodiscard]] boost::system::result<message_id> try_enqueue(engine_core& core, std::string_view queue,
+                                                            std::string_view type, std::string_view payload,
+                                                            enqueue_options options);
 
 template <class Token>
 auto async_enqueue(engine_core& core, enqueue_request request, Token&& token) {

@@ -1,19 +1,29 @@
 // One queue at run time (see queue_runtime.hpp).
 #include "sluice/detail/queue_runtime.hpp"
 
+#include "sluice/assert.hpp"
 #include "sluice/detail/engine_core.hpp"
 
+#include <algorithm>
 #include <bit>
-#include <cassert>
 
 namespace sluice::detail {
+
+namespace {
+constexpr std::size_t max_spare_envelopes = 1024;
+constexpr std::size_t max_recycled_payload_bytes = 4096;
+}  // namespace
 
 queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string name, queue_options options)
     : core_(core),
       index_(index),
       name_(std::move(name)),
       options_(options),
-      ring_(std::bit_ceil(options.capacity < 2 ? std::size_t{2} : options.capacity)),
+      // Consumers release slots out of order: a pop that has claimed a slot but not yet released
+      // it still occupies the slot after a later pop let `depth` fall. Each in-progress pop is a
+      // worker, so `capacity + max_workers` slots guarantee an admitted message a free slot.
+      ring_(std::bit_ceil(std::max<std::size_t>(2, options.capacity + options.max_workers))),
+      spare_(std::min<std::size_t>(ring_.capacity(), max_spare_envelopes)),
       ready_(core.executor()),
       space_(core.executor()),
       workers_(core, *this) {}
@@ -21,6 +31,19 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
 queue_runtime::~queue_runtime() {
   message* m = nullptr;
   while (ring_.try_pop(m)) delete m;
+  while (spare_.try_pop(m)) delete m;
+}
+
+std::unique_ptr<message> queue_runtime::new_message() {
+  message* m = nullptr;
+  if (spare_.try_pop(m)) return std::unique_ptr<message>(m);
+  return std::make_unique<message>();
+}
+
+void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
+  if (!m || m->payload.capacity() > max_recycled_payload_bytes) return;
+  m->reset_for_reuse();
+  if (spare_.try_push(m.get())) (void)m.release();
 }
 
 bool queue_runtime::add_handler(std::string type, handler_fn fn) {
@@ -47,17 +70,17 @@ bool queue_runtime::try_admit() noexcept {
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
   const bool pushed = ring_.try_push(m.release());
-  assert(pushed && "admission guarantees room in the ring");
-  (void)pushed;
-  counters_.enqueued.fetch_add(1, std::memory_order_relaxed);
+  SLUICE_ASSERT(pushed, "admission must guarantee a free ring slot");
   ready_.notify_one();
 }
 
 std::unique_ptr<message> queue_runtime::try_take() noexcept {
   message* raw = nullptr;
   if (!ring_.try_pop(raw)) return nullptr;
-  depth_.fetch_sub(1, std::memory_order_relaxed);
-  space_.notify_one();
+  // seq_cst: a producer parked for room re-checks depth_ after prepare()'s fence, so this RMW
+  // and that fence order "room freed" against "producer announced"; no fence needed here.
+  depth_.fetch_sub(1, std::memory_order_seq_cst);
+  space_.notify_one_after_seq_cst_rmw();
   return std::unique_ptr<message>(raw);
 }
 
@@ -70,15 +93,10 @@ void queue_runtime::record_failure(failure_record record) {
 queue_stats queue_runtime::stats() const {
   queue_stats s;
   s.name = name_;
-  s.enqueued = counters_.enqueued.load(std::memory_order_relaxed);
-  s.processed = counters_.processed.load(std::memory_order_relaxed);
-  s.failed = counters_.failed.load(std::memory_order_relaxed);
-  s.in_flight = counters_.in_flight.load(std::memory_order_relaxed);
+  s.enqueued = ring_.pushes();  // every publish is exactly one push
   s.pending = depth_.load(std::memory_order_relaxed);
-  s.workers = workers_.live();
   s.worker_wakeups = ready_.wakeups();
-  s.queue_wait = counters_.queue_wait.summarize();
-  s.processing = counters_.processing.summarize();
+  workers_.collect(s);
   std::lock_guard lock(failures_mutex_);
   s.recent_failures.assign(recent_failures_.begin(), recent_failures_.end());
   return s;

@@ -15,7 +15,6 @@
 #include "sluice/options.hpp"
 #include "sluice/ring/mpmc_ring.hpp"
 #include "sluice/stats.hpp"
-#include "sluice/stats/latency_histogram.hpp"
 
 #include <atomic>
 #include <deque>
@@ -34,15 +33,6 @@ struct handler_entry {
   handler_fn fn;
 };
 
-struct queue_counters {
-  std::atomic<std::uint64_t> enqueued{0};
-  std::atomic<std::uint64_t> processed{0};
-  std::atomic<std::uint64_t> failed{0};
-  std::atomic<std::uint64_t> in_flight{0};
-  latency_histogram queue_wait;
-  latency_histogram processing;
-};
-
 class queue_runtime {
  public:
   queue_runtime(engine_core& core, std::uint32_t index, std::string name, queue_options options);
@@ -59,6 +49,11 @@ class queue_runtime {
   [[nodiscard]] std::optional<std::uint32_t> find_handler(std::string_view type) const noexcept;
   [[nodiscard]] const handler_entry& handler_at(std::uint32_t index) const noexcept { return *handlers_[index]; }
 
+  // Envelopes: a fresh or recycled message; recycle() keeps up to spare_capacity envelopes whose
+  // payload buffers are small, and frees the rest (bounded memory, fewer allocations).
+  [[nodiscard]] std::unique_ptr<message> new_message();
+  void recycle(std::unique_ptr<message> m) noexcept;
+
   // Reserves room for one message; false when the queue holds `capacity` ready messages.
   [[nodiscard]] bool try_admit() noexcept;
   // Publishes an admitted message and wakes one idle worker.
@@ -68,7 +63,6 @@ class queue_runtime {
 
   wake_signal& ready_signal() noexcept { return ready_; }
   wake_signal& space_signal() noexcept { return space_; }
-  queue_counters& counters() noexcept { return counters_; }
   worker_pool& workers() noexcept { return workers_; }
 
   void record_failure(failure_record record);
@@ -81,10 +75,10 @@ class queue_runtime {
   const queue_options options_;
   std::deque<std::unique_ptr<handler_entry>> handlers_;  // stable addresses
   mpmc_ring<message*> ring_;
+  mpmc_ring<message*> spare_;          // recycled envelopes
   std::atomic<std::size_t> depth_{0};  // admitted and not yet taken
   wake_signal ready_;
   wake_signal space_;
-  queue_counters counters_;
   mutable std::mutex failures_mutex_;
   std::deque<failure_record> recent_failures_;
   worker_pool workers_;

@@ -24,23 +24,23 @@ failure describe(const std::exception_ptr& error) noexcept {
   }
 }
 
-void settlement::succeeded(queue_runtime& queue, std::unique_ptr<message> /*acked*/,
+void settlement::succeeded(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m,
                            std::chrono::nanoseconds took) noexcept {
-  auto& c = queue.counters();
-  c.processing.record(took);
-  c.processed.fetch_add(1, std::memory_order_relaxed);
+  stats.processing.record_single_writer(took);
+  delivery_stats::bump(stats.processed);
+  queue.recycle(std::move(m));
 }
 
-void settlement::failed(queue_runtime& queue, std::unique_ptr<message> m, failure why,
+void settlement::failed(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m, failure why,
                         std::chrono::nanoseconds took) noexcept {
-  auto& c = queue.counters();
-  c.processing.record(took);
-  c.failed.fetch_add(1, std::memory_order_relaxed);
+  stats.processing.record_single_writer(took);
+  delivery_stats::bump(stats.failed);
   try {
     queue.record_failure(failure_record{m->id, m->type, m->attempt, std::move(why), core_.clock().now()});
   } catch (...) {
     core_.log(log_level::warn, "could not record a handler failure (out of memory)");
   }
+  queue.recycle(std::move(m));
 }
 
 }  // namespace sluice::detail

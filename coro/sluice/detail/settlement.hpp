@@ -4,6 +4,7 @@
 // Thread-safety: called concurrently by workers of every queue.
 #pragma once
 
+#include "sluice/detail/delivery_stats.hpp"
 #include "sluice/message/failure.hpp"
 #include "sluice/message/message.hpp"
 
@@ -23,8 +24,11 @@ class settlement {
  public:
   explicit settlement(engine_core& core) noexcept : core_(core) {}
 
-  void succeeded(queue_runtime& queue, std::unique_ptr<message> m, std::chrono::nanoseconds took) noexcept;
-  void failed(queue_runtime& queue, std::unique_ptr<message> m, failure why, std::chrono::nanoseconds took) noexcept;
+  // `stats` belongs to the calling worker (single writer).
+  void succeeded(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m,
+                 std::chrono::nanoseconds took) noexcept;
+  void failed(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m, failure why,
+              std::chrono::nanoseconds took) noexcept;
 
  private:
   engine_core& core_;

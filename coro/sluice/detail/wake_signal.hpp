@@ -50,6 +50,13 @@ class wake_signal {
     if (interest_.load(std::memory_order_relaxed) == 0) return false;
     return notify_one_slow();
   }
+  // Cheaper form for notifiers whose condition change was itself a seq_cst read-modify-write on
+  // the variable waiters re-check after prepare() (whose fence then orders the two): no fence.
+  bool notify_one_after_seq_cst_rmw() noexcept {
+    if (interest_.load(std::memory_order_seq_cst) == 0) return false;
+    return notify_one_slow();
+  }
+
   void notify_all() noexcept;
 
   // Every parked and future wait completes with operation_aborted.

@@ -15,18 +15,22 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <optional>
+
 namespace sluice::detail {
 
 namespace asio = boost::asio;
 
 struct worker_pool::worker {
-  worker(std::uint64_t i, asio::strand<asio::any_io_executor> s) : id(i), strand(std::move(s)) {}
+  worker(std::uint64_t i, asio::strand<asio::any_io_executor> s) : id(i), strand(std::move(s)), executor(strand) {}
   std::uint64_t id = 0;
   asio::strand<asio::any_io_executor> strand;
+  asio::any_io_executor executor;    // the strand, type-erased once: handlers' context refers to it
   asio::cancellation_signal cancel;  // emitted on `strand` only
   bool busy = false;                 // strand-local
   bool cancel_emitted = false;       // strand-local: reset the coroutine's cancellation state
   bool retired = false;              // left by consuming a retirement (live_ already counted)
+  delivery_stats stats;
   std::list<std::unique_ptr<worker>>::iterator self;
 };
 
@@ -42,6 +46,23 @@ void worker_pool::start() {
 std::size_t worker_pool::live() const noexcept {
   std::lock_guard lock(mutex_);
   return live_;
+}
+
+void worker_pool::collect(queue_stats& out) const {
+  auto totals = std::make_unique<delivery_stats>();  // two histograms: too big for the stack
+  std::lock_guard lock(mutex_);
+  retired_.add_to(*totals);
+  std::uint64_t busy = 0;
+  for (const auto& w : workers_) {
+    w->stats.add_to(*totals);
+    busy += w->stats.busy.load(std::memory_order_relaxed) ? 1 : 0;
+  }
+  out.processed = totals->processed.load(std::memory_order_relaxed);
+  out.failed = totals->failed.load(std::memory_order_relaxed);
+  out.in_flight = busy;
+  out.workers = live_;
+  out.queue_wait = totals->queue_wait.summarize();
+  out.processing = totals->processing.summarize();
 }
 
 boost::system::error_code worker_pool::scale(std::size_t workers) {
@@ -128,6 +149,7 @@ void worker_pool::finish_exit(worker* w, const std::exception_ptr& error) noexce
   {
     std::lock_guard lock(mutex_);
     if (!w->retired) --live_;
+    w->stats.add_to(retired_);
     workers_.erase(w->self);
   }
   if (error) {
@@ -144,6 +166,9 @@ asio::awaitable<void> worker_pool::run(worker* w) {
   std::size_t streak = 0;
   const std::size_t yield_every = queue_.options().yield_every == 0 ? 1 : queue_.options().yield_every;
   auto& ready = queue_.ready_signal();
+  // When a worker takes its next message right after finishing one, the finish time is the next
+  // start time: one clock read per message instead of two on the busy path.
+  std::optional<sys_time> now_hint;
   for (;;) {
     if (should_exit(w)) co_return;
     std::unique_ptr<message> m = queue_.try_take();
@@ -162,29 +187,31 @@ asio::awaitable<void> worker_pool::run(worker* w) {
           co_await asio::this_coro::reset_cancellation_state();
         }
         streak = 0;
+        now_hint.reset();
         continue;
       }
       ready.cancel_prepare();
     }
-    co_await deliver(w, std::move(m));
+    const sys_time started = now_hint ? *now_hint : core_.clock().now();
+    now_hint = co_await deliver(w, std::move(m), started);
     if (++streak >= yield_every) {
       streak = 0;
+      now_hint.reset();
       co_await asio::post(w->strand, asio::use_awaitable);  // let the application's work run
     }
   }
 }
 
-asio::awaitable<void> worker_pool::deliver(worker* w, std::unique_ptr<message> m) {
-  auto& counters = queue_.counters();
-  const sys_time started = core_.clock().now();
-  counters.queue_wait.record(started - m->enqueued_at);
-  counters.in_flight.fetch_add(1, std::memory_order_relaxed);
+asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<message> m, sys_time started) {
+  auto& stats = w->stats;
+  stats.queue_wait.record_single_writer(started - m->enqueued_at);
+  stats.busy.store(true, std::memory_order_relaxed);
   ++m->attempt;
   const handler_entry& h = queue_.handler_at(m->handler_index);
   std::exception_ptr error;
   w->busy = true;
   {
-    context ctx(core_, *m, queue_.name(), w->strand);
+    context ctx(core_, *m, queue_.name(), w->executor);
     try {
       co_await h.fn(*m, ctx);
     } catch (...) {
@@ -196,13 +223,15 @@ asio::awaitable<void> worker_pool::deliver(worker* w, std::unique_ptr<message> m
     w->cancel_emitted = false;
     co_await asio::this_coro::reset_cancellation_state();
   }
-  const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(core_.clock().now() - started);
-  counters.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  const sys_time finished = core_.clock().now();
+  const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started);
+  stats.busy.store(false, std::memory_order_relaxed);
   if (error) {
-    core_.settle().failed(queue_, std::move(m), describe(error), took);
+    core_.settle().failed(queue_, stats, std::move(m), describe(error), took);
   } else {
-    core_.settle().succeeded(queue_, std::move(m), took);
+    core_.settle().succeeded(queue_, stats, std::move(m), took);
   }
+  co_return finished;
 }
 
 }  // namespace sluice::detail

@@ -5,6 +5,10 @@
 // Thread-safety: all public members are safe from any thread.
 #pragma once
 
+#include "sluice/detail/delivery_stats.hpp"
+#include "sluice/stats.hpp"
+#include "sluice/time/clock.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
@@ -43,12 +47,15 @@ class worker_pool {
   void cancel_in_flight();
 
   [[nodiscard]] std::size_t live() const noexcept;
+  // Fills processed, failed, in_flight, workers and the latency summaries of `out`.
+  void collect(queue_stats& out) const;
 
  private:
   struct worker;
 
   boost::asio::awaitable<void> run(worker* w);
-  boost::asio::awaitable<void> deliver(worker* w, std::unique_ptr<message> m);
+  // Runs one message; `started` is when the worker took it. Returns when the handler finished.
+  boost::asio::awaitable<sys_time> deliver(worker* w, std::unique_ptr<message> m, sys_time started);
   [[nodiscard]] bool should_exit(worker* w) noexcept;
   void spawn_locked();
   void on_exit(worker* w, std::exception_ptr error) noexcept;
@@ -58,6 +65,7 @@ class worker_pool {
   queue_runtime& queue_;
   mutable std::mutex mutex_;
   std::list<std::unique_ptr<worker>> workers_;  // live workers; erased on their own strand
+  delivery_stats retired_;                      // figures of workers that have exited
   std::size_t live_ = 0;                        // spawned and not yet exited or retired
   std::atomic<std::size_t> retire_budget_{0};   // workers that should exit at the next chance
   std::atomic<bool> stopping_{false};

@@ -32,6 +32,21 @@ struct message {
   std::uint32_t queue_index = 0;
   std::uint32_t handler_index = 0;
 
+  // Returns the envelope to its default state but keeps string capacity, so a recycled envelope
+  // usually needs no allocation for its next payload.
+  void reset_for_reuse() noexcept {
+    id = {};
+    type.clear();
+    payload.clear();
+    correlation_id.clear();
+    causation_id = {};
+    headers.clear();
+    enqueued_at = {};
+    attempt = 0;
+    queue_index = 0;
+    handler_index = 0;
+  }
+
   // The correlation id as the application sees it: a root message correlates with itself.
   [[nodiscard]] std::string effective_correlation_id() const {
     return correlation_id.empty() ? id.to_string() : correlation_id;

@@ -55,6 +55,9 @@ class mpmc_ring {
 
   [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
 
+  // Positions claimed by producers since construction (every push ever started).
+  [[nodiscard]] std::size_t pushes() const noexcept { return head_.load(std::memory_order_relaxed); }
+
   // Approximate number of elements: exact when no operation is in progress.
   [[nodiscard]] std::size_t size_approx() const noexcept {
     const auto tail = tail_.load(std::memory_order_relaxed);

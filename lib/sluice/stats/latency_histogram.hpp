@@ -25,6 +25,22 @@ class latency_histogram {
     counts_[index_of(v)].fetch_add(1, std::memory_order_relaxed);
   }
 
+  // For a histogram with exactly one writer thread at a time (a worker's own): a plain relaxed
+  // load and store instead of a locked increment. Readers on other threads stay safe.
+  void record_single_writer(std::chrono::nanoseconds d) noexcept {
+    const auto v = d.count() < 0 ? 0ULL : static_cast<std::uint64_t>(d.count());
+    auto& c = counts_[index_of(v)];
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  // Adds other's counts into this one (merging per-worker histograms for a report).
+  void add(const latency_histogram& other) noexcept {
+    for (std::size_t i = 0; i < bucket_count; ++i) {
+      if (const auto n = other.counts_[i].load(std::memory_order_relaxed))
+        counts_[i].fetch_add(n, std::memory_order_relaxed);
+    }
+  }
+
   // Zeroes all buckets (the operators' "metrics --reset").
   void reset() noexcept;
 

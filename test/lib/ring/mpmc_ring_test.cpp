@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -92,6 +93,53 @@ BOOST_AUTO_TEST_CASE(batches_push_and_pop_a_prefix_when_space_is_short) {
   BOOST_TEST(*rest[0] == 3);
   BOOST_TEST(*rest[2] == 5);
   BOOST_TEST(ring.try_pop_batch(rest.data(), rest.size()) == 0U);
+}
+
+// A consumer that has claimed a slot keeps it until its pop completes, even after later pops
+// finished: the ring then reports "full" at that position while fewer elements are live. The
+// engine sizes its rings as capacity + workers because of this (see queue_runtime.cpp).
+// The element's move constructor blocks, pausing the consumer exactly between claim and release.
+BOOST_AUTO_TEST_CASE(a_consumer_paused_mid_pop_keeps_its_slot) {
+  struct gated {
+    int value = 0;
+    std::binary_semaphore* entered = nullptr;  // set on the element to pause on
+    std::binary_semaphore* release = nullptr;
+    gated() = default;
+    gated(int v, std::binary_semaphore* e, std::binary_semaphore* r) noexcept : value(v), entered(e), release(r) {}
+    gated(gated&& o) noexcept : value(o.value), entered(o.entered), release(o.release) {
+      if (entered) {
+        o.entered = nullptr;
+        entered->release();
+        release->acquire();
+      }
+    }
+    gated& operator=(gated&& o) noexcept {
+      value = o.value;
+      entered = release = nullptr;
+      return *this;
+    }
+  };
+  std::binary_semaphore entered(0);
+  std::binary_semaphore release(0);
+  sluice::mpmc_ring<gated> ring(4);
+  BOOST_TEST(ring.try_emplace(0, &entered, &release));  // position 0 pauses its consumer
+  for (int i = 1; i < 4; ++i) BOOST_TEST(ring.try_emplace(i, nullptr, nullptr));
+
+  std::thread slow([&] {
+    gated out;
+    BOOST_TEST(ring.try_pop(out));
+    BOOST_TEST(out.value == 0);
+  });
+  entered.acquire();  // the slow consumer holds position 0's slot
+  gated out;
+  BOOST_TEST(ring.try_pop(out));
+  BOOST_TEST(out.value == 1);  // a later pop completes first
+  // Two elements live plus one pop in progress: three of four slots, yet position 4 maps to the
+  // held slot, so the push fails. Room must account for pops in progress.
+  BOOST_TEST(!ring.try_emplace(4, nullptr, nullptr));
+  release.release();
+  slow.join();
+  BOOST_TEST(ring.try_emplace(4, nullptr, nullptr));
 }
 
 // Every value pushed is popped exactly once: the sums and the per-value counts match.

@@ -1,0 +1,34 @@
+// Figures about deliveries, recorded by one worker (single writer, on its strand) and read by
+// stats() from any thread. Writes are relaxed load+store pairs rather than locked increments, and
+// each worker owns its cache lines, so a busy engine does not bounce shared counters between
+// cores. Retired workers fold their figures into the pool's totals under the pool's mutex.
+#pragma once
+
+#include "sluice/stats/latency_histogram.hpp"
+
+#include <atomic>
+#include <cstdint>
+
+namespace sluice::detail {
+
+struct delivery_stats {
+  std::atomic<std::uint64_t> processed{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<bool> busy{false};
+  latency_histogram queue_wait;  // enqueue to handler start
+  latency_histogram processing;  // handler start to finish
+
+  static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+
+  // Adds this worker's figures into `totals` (the caller serialises writers of `totals`).
+  void add_to(delivery_stats& totals) const noexcept {
+    bump(totals.processed, processed.load(std::memory_order_relaxed));
+    bump(totals.failed, failed.load(std::memory_order_relaxed));
+    totals.queue_wait.add(queue_wait);
+    totals.processing.add(processing);
+  }
+};
+
+}  // namespace sluice::detail
