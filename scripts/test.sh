@@ -52,7 +52,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan -L "$labels" -j "$jobs"
 
 stage "build: ThreadSanitizer (clang)"
-build tsan sluice_lib_tests sluice_coro_tests
+build tsan sluice_lib_tests sluice_coro_tests sluice_hello sluice_orderflow  # samples: clang -Werror too
 stage "tests: ThreadSanitizer, every suite (the concurrency ones are the point)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/test/tsan.supp" ctest --preset tsan -L "$labels" -j "$jobs"
 

@@ -99,7 +99,8 @@ class engine {
   [[nodiscard]] boost::system::result<message_id> try_enqueue(std::string_view queue, const T& value,
                                                               enqueue_options options = {}) {
     const std::string payload = encode(value);
-    return detail::try_enqueue(*core_, queue, message_traits<T>::type_name(), payload, std::move(options));
+    const std::string_view type = message_traits<T>::type_name();
+    return try_enqueue_raw(queue, type, payload, std::move(options));
   }
   [[nodiscard]] boost::system::result<message_id> try_enqueue_raw(std::string_view queue, std::string_view type,
                                                                   std::string_view payload,
