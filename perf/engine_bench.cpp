@@ -236,6 +236,7 @@ void bm_engine_latency_cross_thread(benchmark::State& state) {
   eng.async_stop(std::chrono::seconds(1), [](error_code) {});
   io.join();
   report(state, h);
+  state.counters["parked_wakeups"] = static_cast<double>(eng.stats().queues[0].worker_wakeups);
 }
 
 void bm_channel_latency_cross_thread(benchmark::State& state) {

@@ -20,7 +20,8 @@ namespace asio = boost::asio;
 
 struct wake_signal::waiter {
   wait_handler handler;
-  asio::any_completion_executor executor;  // the handler's, with outstanding work tracked
+  asio::any_io_executor target;            // the handler's executor, work tracked (may be empty)
+  asio::any_completion_executor executor;  // the handler's, type-erased, work tracked (when no target)
   asio::cancellation_slot slot;
   waiter* prev = nullptr;
   waiter* next = nullptr;
@@ -59,8 +60,7 @@ void wake_signal::cancel_prepare() noexcept {
   if (tokens_ > prepared_) --tokens_;  // the token meant for us: we are awake anyway
 }
 
-void wake_signal::park(wait_handler handler) {
-  auto ex = asio::get_associated_executor(handler, fallback_);
+void wake_signal::park(wait_handler handler, asio::any_io_executor target) {
   auto slot = asio::get_associated_cancellation_slot(handler);
   std::unique_lock lock(mutex_);
   assert(prepared_ > 0 && "async_wait without prepare()");
@@ -70,10 +70,18 @@ void wake_signal::park(wait_handler handler) {
     if (!aborted) --tokens_;
     interest_.fetch_sub(1, std::memory_order_relaxed);
     lock.unlock();
-    complete_now(std::move(handler), aborted ? asio::error::operation_aborted : boost::system::error_code{});
+    complete_now(std::move(handler), target, aborted ? asio::error::operation_aborted : boost::system::error_code{});
     return;
   }
-  auto* w = new waiter{std::move(handler), asio::prefer(ex, asio::execution::outstanding_work.tracked), slot};
+  auto* w = new waiter{};
+  if (target) {
+    w->target = asio::prefer(target, asio::execution::outstanding_work.tracked);
+  } else {
+    w->executor =
+        asio::prefer(asio::get_associated_executor(handler, fallback_), asio::execution::outstanding_work.tracked);
+  }
+  w->handler = std::move(handler);
+  w->slot = slot;
   link_back(w);
   // Initiation runs in the waiter's own execution context, where its slot may be emitted, so
   // installing the handler here cannot race with an emit.
@@ -155,18 +163,25 @@ void wake_signal::cancel_waiter(waiter* w) noexcept {
 
 void wake_signal::complete(waiter* w, boost::system::error_code ec) noexcept {
   // Runs the handler on its own executor; the slot is cleared there, where it may be emitted.
-  auto ex = w->executor;
-  asio::post(fallback_, asio::bind_executor(ex, [w, ec]() mutable {
-               std::unique_ptr<waiter> owned(w);
-               if (owned->slot.is_connected()) owned->slot.clear();
-               auto handler = std::move(owned->handler);
-               owned.reset();
-               std::move(handler)(ec);
-             }));
+  auto run = [w, ec]() mutable {
+    std::unique_ptr<waiter> owned(w);
+    if (owned->slot.is_connected()) owned->slot.clear();
+    auto handler = std::move(owned->handler);
+    owned.reset();
+    std::move(handler)(ec);
+  };
+  if (w->target) {
+    const asio::any_io_executor target = w->target;
+    asio::post(target, std::move(run));  // one hop, straight onto the waiter's strand
+  } else {
+    const asio::any_completion_executor ex = w->executor;
+    asio::post(fallback_, asio::bind_executor(ex, std::move(run)));
+  }
 }
 
-void wake_signal::complete_now(wait_handler handler, boost::system::error_code ec) noexcept {
-  asio::post(fallback_, asio::append(std::move(handler), ec));
+void wake_signal::complete_now(wait_handler handler, const asio::any_io_executor& target,
+                               boost::system::error_code ec) noexcept {
+  asio::post(target ? target : fallback_, asio::append(std::move(handler), ec));
 }
 
 void wake_signal::link_back(waiter* w) noexcept {

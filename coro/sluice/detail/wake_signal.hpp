@@ -12,12 +12,14 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <type_traits>
 
 namespace sluice::detail {
 
@@ -41,7 +43,17 @@ class wake_signal {
   template <class Token>
   auto async_wait(Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
-        [this](auto handler) { park(wait_handler(std::move(handler))); }, token);
+        [this](auto handler) {
+          // Keep the handler's own executor (a worker's strand) un-erased when we can: the wake-up
+          // is then one post onto that strand instead of a post plus a dispatch.
+          auto ex = boost::asio::get_associated_executor(handler, fallback_);
+          if constexpr (std::is_convertible_v<decltype(ex), boost::asio::any_io_executor>) {
+            park(wait_handler(std::move(handler)), boost::asio::any_io_executor(std::move(ex)));
+          } else {
+            park(wait_handler(std::move(handler)), boost::asio::any_io_executor{});
+          }
+        },
+        token);
   }
 
   // Call after making the condition true. Returns whether a waiter will wake.
@@ -70,11 +82,13 @@ class wake_signal {
   struct waiter;
   class cancel_handler;
 
-  void park(wait_handler handler);
+  // target: the handler's executor, or empty to go through its type-erased associated executor.
+  void park(wait_handler handler, boost::asio::any_io_executor target);
   bool notify_one_slow() noexcept;
   void cancel_waiter(waiter* w) noexcept;
   void complete(waiter* w, boost::system::error_code ec) noexcept;
-  void complete_now(wait_handler handler, boost::system::error_code ec) noexcept;
+  void complete_now(wait_handler handler, const boost::asio::any_io_executor& target,
+                    boost::system::error_code ec) noexcept;
   void link_back(waiter* w) noexcept;
   void unlink(waiter* w) noexcept;
 
