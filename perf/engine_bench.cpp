@@ -64,6 +64,8 @@ asio::awaitable<void> engine_producer(sluice::engine& eng, int count) {
 
 void bm_engine_throughput(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));
+  double overflows = 0;
+  double wakeups = 0;
   for (auto _ : state) {
     asio::io_context ioc(threads);
     sluice::engine eng(ioc.get_executor(), quiet());
@@ -85,8 +87,12 @@ void bm_engine_throughput(benchmark::State& state) {
     }
     run_threads(ioc, threads);
     if (handled.load() != total_messages) state.SkipWithError("lost messages");
+    overflows += static_cast<double>(eng.stats().queues[0].ring_overflows);
+    wakeups += static_cast<double>(eng.stats().queues[0].worker_wakeups);
   }
   state.SetItemsProcessed(state.iterations() * total_messages);
+  state.counters["ring_overflows"] = overflows;  // publishes that found their slot held
+  state.counters["worker_wakeups_per_run"] = wakeups / static_cast<double>(state.iterations());
 }
 
 asio::awaitable<void> channel_producer(channel& ch, int count) {
@@ -155,6 +161,17 @@ void report(benchmark::State& state, const sluice::latency_histogram& h) {
   state.counters["p99_us"] = std::chrono::duration<double, std::micro>(s.p99).count();
 }
 
+// The raw channel's consumer for both latency baselines: record, then tell the producer.
+template <class Done>
+asio::awaitable<void> record_latency(channel& ch, sluice::latency_histogram& h, Done done) {
+  for (;;) {
+    auto [ec, p] = co_await ch.async_receive(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    h.record(since(p));
+    done();
+  }
+}
+
 // Same thread: a producer coroutine and the worker share one io thread.
 void bm_engine_latency_same_thread(benchmark::State& state) {
   asio::io_context ioc(1);
@@ -188,17 +205,7 @@ void bm_channel_latency_same_thread(benchmark::State& state) {
   channel ch(ioc, queue_capacity);
   sluice::latency_histogram h;
   asio::experimental::concurrent_channel<void(error_code)> pong(ioc, 1);
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        for (;;) {
-          auto [ec, p] = co_await ch.async_receive(asio::as_tuple(asio::use_awaitable));
-          if (ec) co_return;
-          h.record(since(p));
-          pong.try_send(error_code{});
-        }
-      },
-      asio::detached);
+  asio::co_spawn(ioc, record_latency(ch, h, [&pong] { pong.try_send(error_code{}); }), asio::detached);
   asio::co_spawn(
       ioc,
       [&]() -> asio::awaitable<void> {
@@ -244,17 +251,7 @@ void bm_channel_latency_cross_thread(benchmark::State& state) {
   channel ch(ioc, queue_capacity);
   sluice::latency_histogram h;
   std::atomic<bool> done{false};
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        for (;;) {
-          auto [ec, p] = co_await ch.async_receive(asio::as_tuple(asio::use_awaitable));
-          if (ec) co_return;
-          h.record(since(p));
-          done.store(true, std::memory_order_release);
-        }
-      },
-      asio::detached);
+  asio::co_spawn(ioc, record_latency(ch, h, [&done] { done.store(true, std::memory_order_release); }), asio::detached);
   std::thread io([&] { ioc.run(); });
   for (auto _ : state) {
     done.store(false, std::memory_order_relaxed);

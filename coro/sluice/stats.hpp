@@ -20,6 +20,7 @@ struct queue_stats {
   std::uint64_t in_flight = 0;                  // handed to a handler that has not finished
   std::uint64_t workers = 0;                    // live workers (busy or idle)
   std::uint64_t worker_wakeups = 0;             // parked workers woken by a notification
+  std::uint64_t ring_overflows = 0;             // publishes that found their ring slot held (docs/design.md)
   latency_histogram::summary queue_wait;        // enqueue to handler start
   latency_histogram::summary processing;        // handler start to finish
   std::vector<failure_record> recent_failures;  // newest first

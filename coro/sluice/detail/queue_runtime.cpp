@@ -1,7 +1,6 @@
 // One queue at run time (see queue_runtime.hpp).
 #include "sluice/detail/queue_runtime.hpp"
 
-#include "sluice/assert.hpp"
 #include "sluice/detail/engine_core.hpp"
 
 #include <algorithm>
@@ -19,9 +18,8 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
       index_(index),
       name_(std::move(name)),
       options_(options),
-      // Consumers release slots out of order: a pop that has claimed a slot but not yet released
-      // it still occupies the slot after a later pop let `depth` fall. Each in-progress pop is a
-      // worker, so `capacity + max_workers` slots guarantee an admitted message a free slot.
+      // Slack for pops in progress (one per worker) makes the overflow path rare; it cannot
+      // make it impossible (see the header), which is why the overflow exists.
       ring_(std::bit_ceil(std::max<std::size_t>(2, options.capacity + options.max_workers))),
       spare_(std::min<std::size_t>(ring_.capacity(), max_spare_envelopes)),
       ready_(core.executor()),
@@ -31,6 +29,7 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
 queue_runtime::~queue_runtime() {
   message* m = nullptr;
   while (ring_.try_pop(m)) delete m;
+  for (message* o : overflow_) delete o;
   while (spare_.try_pop(m)) delete m;
 }
 
@@ -69,14 +68,55 @@ bool queue_runtime::try_admit() noexcept {
 }
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
-  const bool pushed = ring_.try_push(m.release());
-  SLUICE_ASSERT(pushed, "admission must guarantee a free ring slot");
+  push_ready(m.release());
   ready_.notify_one();
+}
+
+void queue_runtime::publish_forced(std::unique_ptr<message> m) noexcept {
+  depth_.fetch_add(1, std::memory_order_relaxed);
+  publish(std::move(m));
+}
+
+void queue_runtime::push_ready(message* raw) noexcept {
+  // While anything waits in overflow, later messages queue behind it: FIFO holds.
+  if (overflowed_.load(std::memory_order_acquire) == 0 && ring_.try_emplace(raw)) return;
+  std::lock_guard lock(overflow_mutex_);
+  if (overflow_.empty() && ring_.try_emplace(raw)) return;  // drained meanwhile
+  overflow_.push_back(raw);
+  overflowed_.store(overflow_.size(), std::memory_order_release);
+  overflow_publishes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void queue_runtime::refill_ring_locked() noexcept {
+  while (!overflow_.empty() && ring_.try_emplace(overflow_.front())) {
+    overflow_.pop_front();
+    overflow_refills_.fetch_add(1, std::memory_order_relaxed);
+  }
+  overflowed_.store(overflow_.size(), std::memory_order_release);
+}
+
+message* queue_runtime::take_from_overflow() noexcept {
+  std::lock_guard lock(overflow_mutex_);
+  refill_ring_locked();
+  message* raw = nullptr;
+  if (ring_.try_pop(raw)) return raw;
+  if (overflow_.empty()) return nullptr;
+  raw = overflow_.front();  // the ring is still blocked at its head: serve overflow directly
+  overflow_.pop_front();
+  overflowed_.store(overflow_.size(), std::memory_order_release);
+  return raw;
 }
 
 std::unique_ptr<message> queue_runtime::try_take() noexcept {
   message* raw = nullptr;
-  if (!ring_.try_pop(raw)) return nullptr;
+  if (ring_.try_pop(raw)) {
+    if (overflowed_.load(std::memory_order_relaxed) != 0) {
+      std::lock_guard lock(overflow_mutex_);
+      refill_ring_locked();  // a slot just freed: keep overflow draining in order
+    }
+  } else if (overflowed_.load(std::memory_order_acquire) == 0 || !(raw = take_from_overflow())) {
+    return nullptr;
+  }
   // seq_cst: a producer parked for room re-checks depth_ after prepare()'s fence, so this RMW
   // and that fence order "room freed" against "producer announced"; no fence needed here.
   depth_.fetch_sub(1, std::memory_order_seq_cst);
@@ -93,7 +133,10 @@ void queue_runtime::record_failure(failure_record record) {
 queue_stats queue_runtime::stats() const {
   queue_stats s;
   s.name = name_;
-  s.enqueued = ring_.pushes();  // every publish is exactly one push
+  // Every publish is one ring push, or one overflow entry that may later become a ring push.
+  s.enqueued = ring_.pushes() + overflow_publishes_.load(std::memory_order_relaxed) -
+               overflow_refills_.load(std::memory_order_relaxed);
+  s.ring_overflows = overflow_publishes_.load(std::memory_order_relaxed);
   s.pending = depth_.load(std::memory_order_relaxed);
   s.worker_wakeups = ready_.wakeups();
   workers_.collect(s);

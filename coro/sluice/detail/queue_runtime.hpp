@@ -1,8 +1,11 @@
 // One named queue at run time: its handlers, the lock-free ring of ready messages, the two
 // awaited signals in front of it (idle workers wait for messages, blocked producers wait for
 // space), its counters and histograms, and its worker pool.
-// Admission is a reservation against `capacity` taken before a message is published, so a
-// publish never finds the ring full.
+// Admission is a reservation against `capacity` taken before a message is published. A reserved
+// place does not guarantee the ring slot a publish lands on is free (a consumer preempted between
+// claiming and releasing a slot holds it for as long as it is preempted, and the ring may wrap
+// round to it), so a publish that finds its slot held goes to an ordered overflow list behind the
+// ring instead, and workers move overflow back into freed slots. Nothing admitted is ever dropped.
 // Thread-safety: admission, publication and take are lock-free and safe from any thread;
 // handler registration happens before the engine starts.
 #pragma once
@@ -58,6 +61,10 @@ class queue_runtime {
   [[nodiscard]] bool try_admit() noexcept;
   // Publishes an admitted message and wakes one idle worker.
   void publish(std::unique_ptr<message> m) noexcept;
+  // Admits and publishes regardless of capacity: for messages the engine already owns and must
+  // never refuse (retries, lease returns, due scheduled messages, replays). Producers then wait
+  // until depth falls below capacity again.
+  void publish_forced(std::unique_ptr<message> m) noexcept;
   // Takes the oldest ready message and frees its room (waking one blocked producer).
   [[nodiscard]] std::unique_ptr<message> try_take() noexcept;
 
@@ -76,7 +83,16 @@ class queue_runtime {
   std::deque<std::unique_ptr<handler_entry>> handlers_;  // stable addresses
   mpmc_ring<message*> ring_;
   mpmc_ring<message*> spare_;          // recycled envelopes
-  std::atomic<std::size_t> depth_{0};  // admitted and not yet taken
+  std::atomic<std::size_t> depth_{0};  // admitted and not yet taken (ring + overflow)
+  std::mutex overflow_mutex_;
+  std::deque<message*> overflow_;           // FIFO behind the ring; guarded by overflow_mutex_
+  std::atomic<std::size_t> overflowed_{0};  // overflow_.size(), readable without the lock
+  std::atomic<std::uint64_t> overflow_publishes_{0};
+  std::atomic<std::uint64_t> overflow_refills_{0};
+
+  void push_ready(message* raw) noexcept;
+  [[nodiscard]] message* take_from_overflow() noexcept;
+  void refill_ring_locked() noexcept;
   wake_signal ready_;
   wake_signal space_;
   mutable std::mutex failures_mutex_;
