@@ -8,11 +8,13 @@
 #pragma once
 
 #include "sluice/codec.hpp"
+#include "sluice/detail/delivery_outcome.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/message/message.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +23,10 @@ namespace sluice {
 
 class context {
  public:
-  // ex must outlive the context (it is the worker's own executor).
-  context(detail::engine_core& core, message& m, std::string_view queue,
-          const boost::asio::any_io_executor& ex) noexcept
-      : core_(&core), message_(&m), queue_(queue), executor_(&ex) {}
+  // ex and outcome must outlive the context (the worker's own executor; the delivery's outcome).
+  context(detail::engine_core& core, message& m, std::string_view queue, const boost::asio::any_io_executor& ex,
+          detail::delivery_outcome& outcome) noexcept
+      : core_(&core), message_(&m), queue_(queue), executor_(&ex), outcome_(&outcome) {}
 
   [[nodiscard]] const message_id& id() const noexcept { return message_->id; }
   [[nodiscard]] std::string_view queue() const noexcept { return queue_; }
@@ -35,6 +37,15 @@ class context {
   [[nodiscard]] const std::vector<header>& headers() const noexcept { return message_->headers; }
   [[nodiscard]] sys_time enqueued_at() const noexcept { return message_->enqueued_at; }
   [[nodiscard]] const boost::asio::any_io_executor& get_executor() const noexcept { return *executor_; }
+
+  // Runs the message again after `delay` without spending an attempt; return normally after
+  // calling it (a later call replaces the delay). For "not yet" conditions, not failures.
+  void snooze(std::chrono::milliseconds delay) noexcept { outcome_->snooze = delay; }
+
+  // A failure of this delivery (an exception the handler throws after this call) is permanent:
+  // the message goes to the dead-letter queue without retries, as for validation errors.
+  // Throwing sluice::permanent_error does the same.
+  void mark_permanent_failure() noexcept { outcome_->permanent = true; }
 
   // Chained enqueue; completes with the child's id once it is admitted (durable, when
   // persistence is on). Allowed while the engine drains for stop, so in-flight work can finish.
@@ -66,6 +77,7 @@ class context {
   message* message_;
   std::string_view queue_;
   const boost::asio::any_io_executor* executor_;
+  detail::delivery_outcome* outcome_;
 };
 
 }  // namespace sluice

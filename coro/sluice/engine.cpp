@@ -33,8 +33,30 @@ boost::system::error_code engine::declare_queue(std::string_view name, queue_opt
   return core_->declare_queue(name, options);
 }
 
-boost::system::error_code engine::add_handler(std::string_view queue, std::string_view type, handler_fn fn) {
-  return core_->add_handler(queue, type, std::move(fn));
+boost::system::error_code engine::add_handler(std::string_view queue, std::string_view type, handler_fn fn,
+                                              std::optional<handler_options> options) {
+  return core_->add_handler(queue, type, std::move(fn), std::move(options));
+}
+
+std::vector<dead_letter> engine::dead_letters(const dead_letter_filter& filter, std::size_t limit,
+                                              std::size_t offset) const {
+  return core_->dead_letters(filter, limit, offset);
+}
+
+std::optional<dead_letter> engine::find_dead_letter(const message_id& id) const { return core_->find_dead_letter(id); }
+
+boost::system::error_code engine::replay_dead_letter(const message_id& id, replay_options options) {
+  return core_->replay_dead_letter(id, options);
+}
+
+replay_report engine::replay_dead_letters(const dead_letter_filter& filter, replay_options options, std::size_t limit) {
+  return core_->replay_dead_letters(filter, options, limit);
+}
+
+std::size_t engine::purge_dead_letters(const dead_letter_filter& filter) { return core_->purge_dead_letters(filter); }
+
+std::map<std::string, std::uint64_t> engine::dead_letter_error_types(const dead_letter_filter& filter) const {
+  return core_->dead_letter_error_types(filter);
 }
 
 boost::system::error_code engine::start() { return core_->start(); }

@@ -16,10 +16,12 @@
 
 #include "sluice/codec.hpp"
 #include "sluice/context.hpp"
+#include "sluice/dead_letters.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/error.hpp"
 #include "sluice/handler.hpp"
 #include "sluice/options.hpp"
+#include "sluice/permanent_error.hpp"
 #include "sluice/stats.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -28,9 +30,13 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice {
 
@@ -53,17 +59,23 @@ class engine {
   [[nodiscard]] boost::system::error_code declare_queue(std::string_view name, queue_options options);
 
   // Registers fn for messages of type T on `queue` (declared with default options if new).
+  // Without options the handler retries per engine_options::default_handler.
   template <typed_message T, class F>
   requires message_handler<F, T>
-  [[nodiscard]] boost::system::error_code handle(std::string_view queue, F fn) {
-    return add_handler(queue, message_traits<T>::type_name(), detail::make_typed_handler<T>(std::move(fn)));
+  [[nodiscard]] boost::system::error_code handle(std::string_view queue, F fn,
+                                                 std::optional<handler_options> options = std::nullopt) {
+    const std::string_view type = message_traits<T>::type_name();
+    handler_fn erased = detail::make_typed_handler<T>(std::move(fn));
+    return add_handler(queue, type, std::move(erased), std::move(options));
   }
 
   // Registers fn for raw payloads of message type `type` on `queue`.
   template <class F>
   requires raw_message_handler<F>
-  [[nodiscard]] boost::system::error_code handle_raw(std::string_view queue, std::string_view type, F fn) {
-    return add_handler(queue, type, detail::make_raw_handler(std::move(fn)));
+  [[nodiscard]] boost::system::error_code handle_raw(std::string_view queue, std::string_view type, F fn,
+                                                     std::optional<handler_options> options = std::nullopt) {
+    handler_fn erased = detail::make_raw_handler(std::move(fn));
+    return add_handler(queue, type, std::move(erased), std::move(options));
   }
 
   // Starts the workers (min_workers per queue). Messages enqueued before start wait for it.
@@ -126,10 +138,27 @@ class engine {
   }
 
   [[nodiscard]] engine_stats stats() const;
+
+  // --- dead letters: thread-safe (docs/api.md, "Dead letters") -----------------------------------
+  // Oldest first within a queue; filter.queue empty = every queue.
+  [[nodiscard]] std::vector<dead_letter> dead_letters(const dead_letter_filter& filter = {}, std::size_t limit = 100,
+                                                      std::size_t offset = 0) const;
+  [[nodiscard]] std::optional<dead_letter> find_dead_letter(const message_id& id) const;
+  // Moves the letter's message back into its queue. errc::not_found, errc::quarantined (replayed
+  // max_replays times already; replay_quarantined::force overrides), errc::shutting_down.
+  [[nodiscard]] boost::system::error_code replay_dead_letter(const message_id& id, replay_options options = {});
+  // Replays every matching letter (at most `limit`), oldest first.
+  replay_report replay_dead_letters(const dead_letter_filter& filter, replay_options options = {},
+                                    std::size_t limit = SIZE_MAX);
+  std::size_t purge_dead_letters(const dead_letter_filter& filter = {});
+  // Letters per failure type, e.g. {"std::runtime_error": 5, "sluice::decode_error": 2}.
+  [[nodiscard]] std::map<std::string, std::uint64_t> dead_letter_error_types(
+      const dead_letter_filter& filter = {}) const;
   [[nodiscard]] executor_type get_executor() const noexcept;
 
  private:
-  [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn);
+  [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn,
+                                                      std::optional<handler_options> options);
   [[nodiscard]] static detail::enqueue_request request(std::string_view queue, std::string_view type,
                                                        std::string payload, enqueue_options options);
 

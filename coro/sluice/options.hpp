@@ -4,6 +4,7 @@
 
 #include "sluice/log.hpp"
 #include "sluice/message/message.hpp"
+#include "sluice/retry/backoff.hpp"
 #include "sluice/time/clock.hpp"
 
 #include <cstddef>
@@ -19,6 +20,14 @@ enum class full_policy : std::uint8_t {
   fail,  // complete at once with errc::queue_full
 };
 
+// How a handler's failures are retried. Names follow the operations guide (max retries, backoff
+// strategy, initial and max backoff). A message gets 1 + max_retries attempts, then it is
+// dead-lettered; snoozed deliveries do not count.
+struct handler_options {
+  std::uint32_t max_retries = 5;
+  backoff_policy backoff{};
+};
+
 struct queue_options {
   std::size_t capacity = 10'000;  // ready messages the queue holds before producers wait or fail
   std::size_t min_workers = 1;    // workers started with the engine; scale() never goes below
@@ -26,6 +35,9 @@ struct queue_options {
   // Consecutive messages a worker runs before it yields its thread to other work on the
   // executor. Bounds how long a busy queue can starve the application's own handlers.
   std::size_t yield_every = 64;
+  // Dead letters kept for operators; when full, the oldest is evicted (logged with its id and
+  // counted in dead_letters_evicted), so this bounds the memory the queue's failures can take.
+  std::size_t dead_letter_capacity = 10'000;
 };
 
 struct engine_options {
@@ -37,6 +49,11 @@ struct engine_options {
   log_sink log;
   // Failures each queue keeps for inspection in stats() (the newest first).
   std::size_t recent_failures_kept = 16;
+  handler_options default_handler{};  // for handlers registered without options
+  // A dead letter replayed this many times is quarantined: replays skip it unless forced.
+  std::uint32_t max_replays = 5;
+  // Seeds retry jitter; 0 = a random seed. Tests fix it to replay exact retry times.
+  std::uint64_t random_seed = 0;
 };
 
 struct enqueue_options {

@@ -2,7 +2,9 @@
 #pragma once
 
 #include "sluice/context.hpp"
+#include "sluice/dead_letters.hpp"
 #include "sluice/engine.hpp"
 #include "sluice/error.hpp"
 #include "sluice/options.hpp"
+#include "sluice/permanent_error.hpp"
 #include "sluice/stats.hpp"

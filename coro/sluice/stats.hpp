@@ -16,8 +16,14 @@ struct queue_stats {
   std::uint64_t enqueued = 0;                   // admitted into the queue
   std::uint64_t processed = 0;                  // handler returned (acknowledged)
   std::uint64_t failed = 0;                     // handler threw
+  std::uint64_t retried = 0;                    // failures scheduled for another attempt
+  std::uint64_t snoozed = 0;                    // deliveries the handler snoozed
+  std::uint64_t dead_lettered = 0;              // messages moved to the dead-letter queue
+  std::uint64_t dead_letters_evicted = 0;       // dropped from a full dead-letter queue (oldest first)
   std::uint64_t pending = 0;                    // ready, waiting for a worker
   std::uint64_t in_flight = 0;                  // handed to a handler that has not finished
+  std::uint64_t scheduled = 0;                  // waiting for a moment (retry backoff, snooze)
+  std::uint64_t dead_letters = 0;               // dead-letter queue depth
   std::uint64_t workers = 0;                    // live workers (busy or idle)
   std::uint64_t worker_wakeups = 0;             // parked workers woken by a notification
   std::uint64_t ring_overflows = 0;             // publishes that found their ring slot held (docs/design.md)

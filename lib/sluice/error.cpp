@@ -40,6 +40,8 @@ class category final : public boost::system::error_category {
         return "engine is not running";
       case errc::already_exists:
         return "already registered";
+      case errc::quarantined:
+        return "dead letter is quarantined after too many replays (force to replay it)";
       default:
         return "unknown sluice error " + std::to_string(value);
     }

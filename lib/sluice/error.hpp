@@ -24,6 +24,7 @@ enum class errc {
   lease_lost,            // an ack, failure or extension came from a stale lease epoch
   not_running,           // the operation needs a started engine
   already_exists,        // a queue or handler with that name is already registered
+  quarantined,           // a dead letter replayed max_replays times; replay it with force
 };
 
 [[nodiscard]] const boost::system::error_category& error_category() noexcept;

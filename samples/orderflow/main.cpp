@@ -71,7 +71,8 @@ asio::awaitable<void> handle_payment(demo_state& st, orderflow::payment_requeste
   if (st.config.decline_every > 0 && p.order_id % st.config.decline_every == st.config.decline_every - 1) {
     st.declined.fetch_add(1, std::memory_order_relaxed);
     st.settle_one();
-    throw std::runtime_error("card declined for order " + std::to_string(p.order_id));
+    // A declined card will not succeed on retry: permanent, straight to the dead-letter queue.
+    throw sluice::permanent_error("card declined for order " + std::to_string(p.order_id));
   }
   const orderflow::notification_requested note{p.order_id, "payment received", p.placed_at_ns};
   co_await ctx.async_enqueue("notifications", note, asio::use_awaitable);
@@ -133,8 +134,8 @@ void print_summary(const sluice::engine& eng, const demo_state& st, steady::time
   std::printf("  orders            %ld in %.2f s\n", st.config.orders, elapsed.count());
   std::printf("  messages handled  %llu (%.0f messages/s across order, payment, notification)\n",
               static_cast<unsigned long long>(handled), static_cast<double>(handled) / elapsed.count());
-  std::printf("  failures          %llu (declined payments: %ld)\n", static_cast<unsigned long long>(failed),
-              st.declined.load());
+  std::printf("  failures          %llu (declined payments: %ld, dead letters: %zu)\n",
+              static_cast<unsigned long long>(failed), st.declined.load(), eng.dead_letters({}, SIZE_MAX).size());
   std::printf("\n  %-14s %10s %10s %12s %12s %12s\n", "queue", "processed", "failed", "wait p50", "wait p99",
               "handler p99");
   for (const auto& q : s.queues) {

@@ -14,6 +14,8 @@ namespace sluice::detail {
 struct delivery_stats {
   std::atomic<std::uint64_t> processed{0};
   std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> retried{0};  // failures scheduled for another attempt
+  std::atomic<std::uint64_t> snoozed{0};
   std::atomic<bool> busy{false};
   latency_histogram queue_wait;  // enqueue to handler start
   latency_histogram processing;  // handler start to finish
@@ -26,6 +28,8 @@ struct delivery_stats {
   void add_to(delivery_stats& totals) const noexcept {
     bump(totals.processed, processed.load(std::memory_order_relaxed));
     bump(totals.failed, failed.load(std::memory_order_relaxed));
+    bump(totals.retried, retried.load(std::memory_order_relaxed));
+    bump(totals.snoozed, snoozed.load(std::memory_order_relaxed));
     totals.queue_wait.add(queue_wait);
     totals.processing.add(processing);
   }

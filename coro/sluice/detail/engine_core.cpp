@@ -34,6 +34,8 @@ engine_core::engine_core(asio::any_io_executor ex, engine_options options)
       options_(std::move(options)),
       clock_(options_.clock ? *options_.clock : default_clock()),
       ids_(random_instance()),
+      random_seed_(options_.random_seed != 0 ? options_.random_seed
+                                             : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       settlement_(*this),
       control_(asio::make_strand(executor_)),
       stop_alarm_(control_, clock_) {
@@ -63,15 +65,23 @@ error_code engine_core::declare_queue(std::string_view name, queue_options optio
   return {};
 }
 
-error_code engine_core::add_handler(std::string_view queue, std::string_view type, handler_fn fn) {
+error_code engine_core::add_handler(std::string_view queue, std::string_view type, handler_fn fn,
+                                    std::optional<handler_options> options) {
   if (type.empty() || !fn) return make_error_code(errc::invalid_argument);
+  if (!options) options = options_.default_handler;
+  if (const auto problem = validate(options->backoff); !problem.empty()) {
+    log(log_level::error, "handler for '" + std::string(type) + "': " + std::string(problem));
+    return make_error_code(errc::invalid_argument);
+  }
   if (state_.load() != run_state::created) return make_error_code(errc::invalid_argument);
   queue_runtime* q = find_queue(queue);
   if (!q) {
     if (auto ec = declare_queue(queue, options_.default_queue)) return ec;
     q = find_queue(queue);
   }
-  if (!q->add_handler(std::string(type), std::move(fn))) return make_error_code(errc::already_exists);
+  if (!q->add_handler(std::string(type), std::move(fn), std::move(*options))) {
+    return make_error_code(errc::already_exists);
+  }
   return {};
 }
 
@@ -92,7 +102,7 @@ error_code engine_core::start() {
   if (!state_.compare_exchange_strong(expected, run_state::running)) {
     return make_error_code(expected == run_state::running ? errc::already_exists : errc::shutting_down);
   }
-  for (auto& q : queues_) q->workers().start();
+  for (auto& q : queues_) q->start();
   return {};
 }
 
@@ -149,10 +159,7 @@ void engine_core::stop(std::chrono::nanoseconds grace, stop_handler handler) {
     if (s == run_state::stopping) return;
     state_.store(run_state::stopping, std::memory_order_release);
   }
-  for (auto& q : queues_) {
-    q->space_signal().close();  // blocked producers complete with shutting_down
-    q->workers().begin_stop();
-  }
+  for (auto& q : queues_) q->stop();
   const sys_time deadline = clock_.now() + std::chrono::duration_cast<sys_time::duration>(grace);
   asio::dispatch(control_, [this, deadline] {
     stop_alarm_.async_wait_until(deadline, asio::bind_executor(control_, [this](error_code ec) {
@@ -185,7 +192,95 @@ engine_stats engine_core::stats() const {
   s.queues.reserve(queues_.size());
   for (const auto& q : queues_) s.queues.push_back(q->stats());
   s.timer_expiries = stop_alarm_.expiries();
+  for (const auto& q : queues_) s.timer_expiries += q->timers().expiries();
   return s;
+}
+
+template <class F>
+void engine_core::for_each_queue(const dead_letter_filter& filter, F&& f) const {
+  for (const auto& q : queues_) {
+    if (filter.queue.empty() || filter.queue == q->name()) f(*q);
+  }
+}
+
+std::vector<dead_letter> engine_core::dead_letters(const dead_letter_filter& filter, std::size_t limit,
+                                                   std::size_t offset) const {
+  std::vector<dead_letter> out;
+  for_each_queue(filter, [&](queue_runtime& q) {
+    if (out.size() >= limit) return;
+    auto page = q.dead_letters().list(filter, limit - out.size() + offset, 0);
+    for (auto& d : page) {
+      if (offset > 0) {
+        --offset;
+      } else if (out.size() < limit) {
+        out.push_back(std::move(d));
+      }
+    }
+  });
+  return out;
+}
+
+std::optional<dead_letter> engine_core::find_dead_letter(const message_id& id) const {
+  std::optional<dead_letter> found;
+  for_each_queue({}, [&](queue_runtime& q) {
+    if (!found) found = q.dead_letters().get(id);
+  });
+  return found;
+}
+
+error_code engine_core::requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options) {
+  if (letter.envelope.replays >= options_.max_replays && options.quarantined == replay_quarantined::skip) {
+    std::vector<dead_letter> back;
+    back.push_back(std::move(letter));
+    q.dead_letters().restore(std::move(back));
+    return make_error_code(errc::quarantined);
+  }
+  auto m = std::make_unique<message>(std::move(letter.envelope));
+  ++m->replays;
+  if (options.attempts == replay_attempts::reset) {
+    m->attempt = 0;
+    m->snoozes = 0;
+    m->first_failure_at = {};
+  }
+  q.publish_forced(std::move(m));
+  return {};
+}
+
+error_code engine_core::replay_dead_letter(const message_id& id, const replay_options& options) {
+  if (refuses(/*has_parent=*/false)) return make_error_code(errc::shutting_down);
+  for (auto& q : queues_) {
+    if (auto letter = q->dead_letters().take(id)) return requeue_dead_letter(*q, std::move(*letter), options);
+  }
+  return make_error_code(errc::not_found);
+}
+
+replay_report engine_core::replay_dead_letters(const dead_letter_filter& filter, const replay_options& options,
+                                               std::size_t limit) {
+  replay_report report;
+  if (refuses(/*has_parent=*/false)) return report;
+  for_each_queue(filter, [&](queue_runtime& q) {
+    if (report.replayed >= limit) return;
+    for (auto& letter : q.dead_letters().take(filter, limit - report.replayed)) {
+      if (requeue_dead_letter(q, std::move(letter), options)) {
+        ++report.quarantined;
+      } else {
+        ++report.replayed;
+      }
+    }
+  });
+  return report;
+}
+
+std::size_t engine_core::purge_dead_letters(const dead_letter_filter& filter) {
+  std::size_t purged = 0;
+  for_each_queue(filter, [&](queue_runtime& q) { purged += q.dead_letters().purge(filter); });
+  return purged;
+}
+
+std::map<std::string, std::uint64_t> engine_core::dead_letter_error_types(const dead_letter_filter& filter) const {
+  std::map<std::string, std::uint64_t> out;
+  for_each_queue(filter, [&](queue_runtime& q) { q.dead_letters().count_error_types(filter, out); });
+  return out;
 }
 
 }  // namespace sluice::detail

@@ -4,6 +4,7 @@
 // everything else is safe from any thread.
 #pragma once
 
+#include "sluice/dead_letters.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/detail/settlement.hpp"
 #include "sluice/handler.hpp"
@@ -20,8 +21,10 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -47,7 +50,8 @@ class engine_core {
   [[nodiscard]] settlement& settle() noexcept { return settlement_; }
 
   [[nodiscard]] boost::system::error_code declare_queue(std::string_view name, queue_options options);
-  [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn);
+  [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn,
+                                                      std::optional<handler_options> options = std::nullopt);
   [[nodiscard]] queue_runtime* find_queue(std::string_view name) const noexcept;
 
   [[nodiscard]] boost::system::error_code start();
@@ -66,16 +70,31 @@ class engine_core {
   void worker_exited() noexcept;
 
   [[nodiscard]] engine_stats stats() const;
+  [[nodiscard]] std::uint64_t random_seed() const noexcept { return random_seed_; }
+
+  // Dead letters across queues (filter.queue selects one).
+  [[nodiscard]] std::vector<dead_letter> dead_letters(const dead_letter_filter& filter, std::size_t limit,
+                                                      std::size_t offset) const;
+  [[nodiscard]] std::optional<dead_letter> find_dead_letter(const message_id& id) const;
+  [[nodiscard]] boost::system::error_code replay_dead_letter(const message_id& id, const replay_options& options);
+  [[nodiscard]] replay_report replay_dead_letters(const dead_letter_filter& filter, const replay_options& options,
+                                                  std::size_t limit);
+  std::size_t purge_dead_letters(const dead_letter_filter& filter);
+  [[nodiscard]] std::map<std::string, std::uint64_t> dead_letter_error_types(const dead_letter_filter& filter) const;
 
  private:
   enum class run_state : std::uint8_t { created, running, stopping, stopped };
 
   void maybe_finish_stop();
+  template <class F>
+  void for_each_queue(const dead_letter_filter& filter, F&& f) const;
+  boost::system::error_code requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options);
 
   boost::asio::any_io_executor executor_;
   engine_options options_;
   sluice::clock& clock_;
   id_generator ids_;
+  std::uint64_t random_seed_;
   settlement settlement_;
   std::vector<std::unique_ptr<queue_runtime>> queues_;
   struct name_hash {

@@ -3,10 +3,14 @@
 
 #include "sluice/detail/engine_core.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+
 #include <algorithm>
 #include <bit>
 
 namespace sluice::detail {
+
+namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t max_spare_envelopes = 1024;
@@ -24,6 +28,8 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
       spare_(std::min<std::size_t>(ring_.capacity(), max_spare_envelopes)),
       ready_(core.executor()),
       space_(core.executor()),
+      timekeeper_(core.executor(), core.clock(), *this),
+      dead_letters_(options.dead_letter_capacity),
       workers_(core, *this) {}
 
 queue_runtime::~queue_runtime() {
@@ -45,10 +51,26 @@ void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
   if (spare_.try_push(m.get())) (void)m.release();
 }
 
-bool queue_runtime::add_handler(std::string type, handler_fn fn) {
+bool queue_runtime::add_handler(std::string type, handler_fn fn, handler_options options) {
   if (find_handler(type)) return false;
-  handlers_.push_back(std::make_unique<handler_entry>(handler_entry{std::move(type), std::move(fn)}));
+  handlers_.push_back(
+      std::make_unique<handler_entry>(handler_entry{std::move(type), std::move(fn), std::move(options)}));
   return true;
+}
+
+void queue_runtime::start() {
+  core_.worker_started();  // the timekeeper counts as a coroutine stop waits for
+  asio::co_spawn(timekeeper_.executor(), timekeeper_.run(), [this](const std::exception_ptr& e) {
+    if (e) core_.log(log_level::error, "timekeeper of queue '" + name_ + "' died: " + describe(e).cause.what);
+    core_.worker_exited();
+  });
+  workers_.start();
+}
+
+void queue_runtime::stop() noexcept {
+  space_.close();  // blocked producers complete with shutting_down
+  timekeeper_.stop();
+  workers_.begin_stop();
 }
 
 std::optional<std::uint32_t> queue_runtime::find_handler(std::string_view type) const noexcept {
@@ -139,6 +161,10 @@ queue_stats queue_runtime::stats() const {
   s.ring_overflows = overflow_publishes_.load(std::memory_order_relaxed);
   s.pending = depth_.load(std::memory_order_relaxed);
   s.worker_wakeups = ready_.wakeups();
+  s.scheduled = timekeeper_.scheduled();
+  s.dead_letters = dead_letters_.size();
+  s.dead_lettered = dead_letters_.total();
+  s.dead_letters_evicted = dead_letters_.evicted();
   workers_.collect(s);
   std::lock_guard lock(failures_mutex_);
   s.recent_failures.assign(recent_failures_.begin(), recent_failures_.end());

@@ -10,6 +10,8 @@
 // handler registration happens before the engine starts.
 #pragma once
 
+#include "sluice/detail/dead_letter_store.hpp"
+#include "sluice/detail/timekeeper.hpp"
 #include "sluice/detail/wake_signal.hpp"
 #include "sluice/detail/worker_pool.hpp"
 #include "sluice/handler.hpp"
@@ -34,6 +36,7 @@ class engine_core;
 struct handler_entry {
   std::string type;
   handler_fn fn;
+  handler_options options;
 };
 
 class queue_runtime {
@@ -48,7 +51,7 @@ class queue_runtime {
   [[nodiscard]] const queue_options& options() const noexcept { return options_; }
 
   // Setup (before start): false if a handler for the type exists already.
-  [[nodiscard]] bool add_handler(std::string type, handler_fn fn);
+  [[nodiscard]] bool add_handler(std::string type, handler_fn fn, handler_options options);
   [[nodiscard]] std::optional<std::uint32_t> find_handler(std::string_view type) const noexcept;
   [[nodiscard]] const handler_entry& handler_at(std::uint32_t index) const noexcept { return *handlers_[index]; }
 
@@ -71,6 +74,13 @@ class queue_runtime {
   wake_signal& ready_signal() noexcept { return ready_; }
   wake_signal& space_signal() noexcept { return space_; }
   worker_pool& workers() noexcept { return workers_; }
+  detail::timekeeper& timers() noexcept { return timekeeper_; }
+  dead_letter_store& dead_letters() noexcept { return dead_letters_; }
+  [[nodiscard]] const dead_letter_store& dead_letters() const noexcept { return dead_letters_; }
+
+  // Starts the workers and the timekeeper; stop() tells both to finish (see engine_core::stop).
+  void start();
+  void stop() noexcept;
 
   void record_failure(failure_record record);
   [[nodiscard]] queue_stats stats() const;
@@ -97,6 +107,8 @@ class queue_runtime {
   wake_signal space_;
   mutable std::mutex failures_mutex_;
   std::deque<failure_record> recent_failures_;
+  detail::timekeeper timekeeper_;
+  dead_letter_store dead_letters_;
   worker_pool workers_;
 };
 

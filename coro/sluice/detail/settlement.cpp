@@ -1,8 +1,10 @@
 // Delivery outcomes (see settlement.hpp).
 #include "sluice/detail/settlement.hpp"
 
+#include "sluice/codec.hpp"
 #include "sluice/detail/engine_core.hpp"
 #include "sluice/detail/queue_runtime.hpp"
+#include "sluice/permanent_error.hpp"
 
 #include <boost/core/demangle.hpp>
 
@@ -10,37 +12,89 @@
 
 namespace sluice::detail {
 
-failure describe(const std::exception_ptr& error) noexcept {
+classified_failure describe(const std::exception_ptr& error) noexcept {
   try {
     try {
       std::rethrow_exception(error);
+    } catch (const permanent_error& e) {
+      return {failure{boost::core::demangle(typeid(e).name()), e.what()}, true};
+    } catch (const decode_error& e) {
+      return {failure{boost::core::demangle(typeid(e).name()), e.what()}, true};
     } catch (const std::exception& e) {
-      return failure{boost::core::demangle(typeid(e).name()), e.what()};
+      return {failure{boost::core::demangle(typeid(e).name()), e.what()}, false};
     } catch (...) {
-      return failure{"unknown exception", "a handler threw an object not derived from std::exception"};
+      return {failure{"unknown exception", "a handler threw an object not derived from std::exception"}, false};
     }
   } catch (...) {
-    return failure{"unknown exception", ""};  // only if allocating the strings failed
+    return {failure{"unknown exception", ""}, false};  // only if allocating the strings failed
   }
 }
 
 void settlement::succeeded(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m,
-                           std::chrono::nanoseconds took) noexcept {
+                           std::chrono::nanoseconds took, const delivery_outcome& outcome) noexcept {
   stats.processing.record_single_writer(took);
+  if (outcome.snooze) {
+    ++m->snoozes;
+    delivery_stats::bump(stats.snoozed);
+    const sys_time due = core_.clock().now() + *outcome.snooze;
+    try {
+      queue.timers().schedule(std::move(m), due);
+    } catch (...) {
+      core_.log(log_level::error, "out of memory scheduling a snoozed message");
+    }
+    return;
+  }
   delivery_stats::bump(stats.processed);
   queue.recycle(std::move(m));
 }
 
-void settlement::failed(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m, failure why,
-                        std::chrono::nanoseconds took) noexcept {
+void settlement::failed(queue_runtime& queue, delivery_stats& stats, random_source& random, std::unique_ptr<message> m,
+                        classified_failure why, std::chrono::nanoseconds took,
+                        const delivery_outcome& outcome) noexcept {
   stats.processing.record_single_writer(took);
   delivery_stats::bump(stats.failed);
+  const sys_time now = core_.clock().now();
+  if (m->first_failure_at == sys_time{}) m->first_failure_at = now;
   try {
-    queue.record_failure(failure_record{m->id, m->type, m->attempt, std::move(why), core_.clock().now()});
+    queue.record_failure(failure_record{m->id, m->type, m->attempt, why.cause, now});
   } catch (...) {
     core_.log(log_level::warn, "could not record a handler failure (out of memory)");
   }
-  queue.recycle(std::move(m));
+  const handler_options& options = queue.handler_at(m->handler_index).options;
+  if (why.permanent || outcome.permanent) {
+    return dead_letter_now(queue, std::move(m), dead_letter_reason::permanent_failure, std::move(why.cause));
+  }
+  if (m->spent_attempts() > options.max_retries) {
+    return dead_letter_now(queue, std::move(m), dead_letter_reason::retries_exhausted, std::move(why.cause));
+  }
+  const auto delay = backoff_delay(options.backoff, m->spent_attempts(), random);
+  delivery_stats::bump(stats.retried);
+  try {
+    queue.timers().schedule(std::move(m), now + delay);
+  } catch (...) {
+    core_.log(log_level::error, "out of memory scheduling a retry");
+  }
+}
+
+void settlement::dead_letter_now(queue_runtime& queue, std::unique_ptr<message> m, dead_letter_reason reason,
+                                 failure cause) noexcept {
+  try {
+    const sys_time now = core_.clock().now();
+    dead_letter letter;
+    letter.queue = queue.name();
+    letter.reason = reason;
+    letter.cause = std::move(cause);
+    letter.first_failure_at = m->first_failure_at == sys_time{} ? now : m->first_failure_at;
+    letter.last_failure_at = now;
+    letter.dead_lettered_at = now;
+    letter.envelope = std::move(*m);
+    if (auto evicted = queue.dead_letters().add(std::move(letter))) {
+      core_.log(log_level::warn, "dead-letter queue of '" + queue.name() + "' is full: evicted the oldest letter " +
+                                     evicted->to_string());
+    }
+  } catch (...) {
+    core_.log(log_level::error, "out of memory dead-lettering a message");
+  }
 }
 
 }  // namespace sluice::detail

@@ -1,12 +1,16 @@
-// What happens to a delivery once its handler has returned or thrown. Success acknowledges the
-// message; failure records the exception's type and text. This is the extension point where
-// retries with backoff, dead-lettering and the journal's ack/fail records attach.
-// Thread-safety: called concurrently by workers of every queue.
+// What happens to a delivery once its handler has returned or thrown: success acknowledges it; a
+// snooze reschedules it without spending an attempt; a failure is recorded and then retried after
+// its handler's backoff, or dead-lettered when it is permanent or the retries are spent.
+// Thread-safety: called concurrently by workers of every queue; each passes its own stats and
+// random source.
 #pragma once
 
+#include "sluice/detail/delivery_outcome.hpp"
 #include "sluice/detail/delivery_stats.hpp"
+#include "sluice/message/dead_letter.hpp"
 #include "sluice/message/failure.hpp"
 #include "sluice/message/message.hpp"
+#include "sluice/retry/backoff.hpp"
 
 #include <chrono>
 #include <exception>
@@ -17,18 +21,27 @@ namespace sluice::detail {
 class engine_core;
 class queue_runtime;
 
-// The exception's demangled type and message; never throws.
-[[nodiscard]] failure describe(const std::exception_ptr& error) noexcept;
+struct classified_failure {
+  failure cause;
+  bool permanent = false;  // permanent_error or decode_error: retrying cannot help
+};
+
+// The exception's demangled type and message, and whether it is permanent; never throws.
+[[nodiscard]] classified_failure describe(const std::exception_ptr& error) noexcept;
 
 class settlement {
  public:
   explicit settlement(engine_core& core) noexcept : core_(core) {}
 
-  // `stats` belongs to the calling worker (single writer).
-  void succeeded(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m,
-                 std::chrono::nanoseconds took) noexcept;
-  void failed(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m, failure why,
-              std::chrono::nanoseconds took) noexcept;
+  // `stats` and `random` belong to the calling worker.
+  void succeeded(queue_runtime& queue, delivery_stats& stats, std::unique_ptr<message> m, std::chrono::nanoseconds took,
+                 const delivery_outcome& outcome) noexcept;
+  void failed(queue_runtime& queue, delivery_stats& stats, random_source& random, std::unique_ptr<message> m,
+              classified_failure why, std::chrono::nanoseconds took, const delivery_outcome& outcome) noexcept;
+
+  // Moves m into its queue's dead-letter store (logging an eviction if the store was full).
+  void dead_letter_now(queue_runtime& queue, std::unique_ptr<message> m, dead_letter_reason reason,
+                       failure cause) noexcept;
 
  private:
   engine_core& core_;

@@ -31,6 +31,7 @@ struct worker_pool::worker {
   bool cancel_emitted = false;       // strand-local: reset the coroutine's cancellation state
   bool retired = false;              // left by consuming a retirement (live_ already counted)
   delivery_stats stats;
+  random_source random{0};  // retry jitter; seeded per worker from engine_options::random_seed
   std::list<std::unique_ptr<worker>>::iterator self;
 };
 
@@ -59,6 +60,8 @@ void worker_pool::collect(queue_stats& out) const {
   }
   out.processed = totals->processed.load(std::memory_order_relaxed);
   out.failed = totals->failed.load(std::memory_order_relaxed);
+  out.retried = totals->retried.load(std::memory_order_relaxed);
+  out.snoozed = totals->snoozed.load(std::memory_order_relaxed);
   out.in_flight = busy;
   out.workers = live_;
   out.queue_wait = totals->queue_wait.summarize();
@@ -129,6 +132,7 @@ bool worker_pool::should_exit(worker* w) noexcept {
 
 void worker_pool::spawn_locked() {
   auto w = std::make_unique<worker>(++next_id_, asio::make_strand(core_.executor()));
+  w->random = random_source(core_.random_seed() ^ (static_cast<std::uint64_t>(queue_.index()) << 32) ^ w->id);
   worker* raw = w.get();
   workers_.push_back(std::move(w));
   raw->self = std::prev(workers_.end());
@@ -153,7 +157,7 @@ void worker_pool::finish_exit(worker* w, const std::exception_ptr& error) noexce
     workers_.erase(w->self);
   }
   if (error) {
-    core_.log(log_level::error, "worker of queue '" + queue_.name() + "' died: " + describe(error).what);
+    core_.log(log_level::error, "worker of queue '" + queue_.name() + "' died: " + describe(error).cause.what);
     if (!stopping_.load(std::memory_order_acquire)) {
       std::lock_guard lock(mutex_);
       spawn_locked();  // keep the parallelism the operator asked for
@@ -209,9 +213,10 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
   ++m->attempt;
   const handler_entry& h = queue_.handler_at(m->handler_index);
   std::exception_ptr error;
+  delivery_outcome outcome;
   w->busy = true;
   {
-    context ctx(core_, *m, queue_.name(), w->executor);
+    context ctx(core_, *m, queue_.name(), w->executor, outcome);
     try {
       co_await h.fn(*m, ctx);
     } catch (...) {
@@ -227,9 +232,9 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started);
   stats.busy.store(false, std::memory_order_relaxed);
   if (error) {
-    core_.settle().failed(queue_, stats, std::move(m), describe(error), took);
+    core_.settle().failed(queue_, stats, w->random, std::move(m), describe(error), took, outcome);
   } else {
-    core_.settle().succeeded(queue_, stats, std::move(m), took);
+    core_.settle().succeeded(queue_, stats, std::move(m), took, outcome);
   }
   co_return finished;
 }

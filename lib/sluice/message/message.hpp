@@ -26,7 +26,10 @@ struct message {
   message_id causation_id;
   std::vector<header> headers;
   sys_time enqueued_at{};
-  std::uint32_t attempt = 0;  // deliveries started so far (the first delivery is attempt 1)
+  std::uint32_t attempt = 0;    // deliveries started so far (the first delivery is attempt 1); never decreases
+  std::uint32_t snoozes = 0;    // deliveries that ended in a snooze: they do not spend the retry budget
+  std::uint32_t replays = 0;    // times an operator replayed it out of the dead-letter queue
+  sys_time first_failure_at{};  // zero until the first failed delivery
 
   // Runtime routing, resolved when the message is admitted; not part of the persisted form.
   std::uint32_t queue_index = 0;
@@ -43,9 +46,15 @@ struct message {
     headers.clear();
     enqueued_at = {};
     attempt = 0;
+    snoozes = 0;
+    replays = 0;
+    first_failure_at = {};
     queue_index = 0;
     handler_index = 0;
   }
+
+  // Deliveries that count against the retry budget.
+  [[nodiscard]] std::uint32_t spent_attempts() const noexcept { return attempt - snoozes; }
 
   // The correlation id as the application sees it: a root message correlates with itself.
   [[nodiscard]] std::string effective_correlation_id() const {
