@@ -62,20 +62,31 @@ asio::awaitable<void> engine_producer(sluice::engine& eng, int count) {
   }
 }
 
-void bm_engine_throughput(benchmark::State& state) {
+// range(0): io threads; failing_percent: messages whose first attempt fails and is retried
+// (fixed 0 ms backoff, so the retry goes through the timekeeper at once).
+void bm_engine_throughput_failing(benchmark::State& state, int failing_percent) {
   const int threads = static_cast<int>(state.range(0));
   double overflows = 0;
   double wakeups = 0;
   for (auto _ : state) {
     asio::io_context ioc(threads);
-    sluice::engine eng(ioc.get_executor(), quiet());
+    auto options = quiet();
+    options.default_handler.backoff.strategy = sluice::backoff_strategy::fixed;
+    options.default_handler.backoff.initial = std::chrono::milliseconds(0);
+    options.default_handler.backoff.max = std::chrono::milliseconds(0);
+    sluice::engine eng(ioc.get_executor(), options);
     sluice::queue_options q;
     q.capacity = queue_capacity;
     q.min_workers = q.max_workers = static_cast<std::size_t>(threads);
     (void)eng.declare_queue("bench", q);
     std::atomic<int> handled{0};
-    (void)eng.handle_raw("bench", "bench.msg", [&](std::string_view p, sluice::context&) -> asio::awaitable<void> {
+    std::atomic<unsigned> sequence{0};
+    (void)eng.handle_raw("bench", "bench.msg", [&](std::string_view p, sluice::context& ctx) -> asio::awaitable<void> {
       benchmark::DoNotOptimize(p.data());
+      if (failing_percent > 0 && ctx.attempt() == 1 &&
+          sequence.fetch_add(1, std::memory_order_relaxed) % 100 < static_cast<unsigned>(failing_percent)) {
+        throw std::runtime_error("transient");
+      }
       if (handled.fetch_add(1, std::memory_order_relaxed) + 1 == total_messages) {
         eng.async_stop(std::chrono::seconds(1), [](error_code) {});
       }
@@ -94,6 +105,8 @@ void bm_engine_throughput(benchmark::State& state) {
   state.counters["ring_overflows"] = overflows;  // publishes that found their slot held
   state.counters["worker_wakeups_per_run"] = wakeups / static_cast<double>(state.iterations());
 }
+
+void bm_engine_throughput(benchmark::State& state) { bm_engine_throughput_failing(state, 0); }
 
 asio::awaitable<void> channel_producer(channel& ch, int count) {
   for (int i = 0; i < count; ++i) {
@@ -280,6 +293,17 @@ void bm_channel_latency_cross_thread(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(bm_engine_throughput)->Name("e2e/sluice")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The cost of retries: 10% of first attempts fail, against all-success in the same run.
+BENCHMARK_CAPTURE(bm_engine_throughput_failing, retrying, 10)
+    ->Name("e2e_retrying/sluice")
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(bm_engine_throughput_failing, success, 0)
+    ->Name("e2e_retrying/all_success")
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(bm_channel_throughput)->Name("e2e/raw_channel")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(bm_engine_latency_same_thread)->Name("latency_same_thread/sluice")->Iterations(20'000)->UseRealTime();
 BENCHMARK(bm_channel_latency_same_thread)->Name("latency_same_thread/raw_channel")->Iterations(20'000)->UseRealTime();

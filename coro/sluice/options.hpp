@@ -7,8 +7,10 @@
 #include "sluice/retry/backoff.hpp"
 #include "sluice/time/clock.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,9 @@ struct queue_options {
   // Dead letters kept for operators; when full, the oldest is evicted (logged with its id and
   // counted in dead_letters_evicted), so this bounds the memory the queue's failures can take.
   std::size_t dead_letter_capacity = 10'000;
+  // Messages waiting for a moment (delayed enqueues; retries and snoozes do not count, they are
+  // never refused). A delayed enqueue beyond this fails with errc::queue_full.
+  std::size_t max_scheduled = 1'000'000;
 };
 
 struct engine_options {
@@ -62,6 +67,10 @@ struct enqueue_options {
   // through a handler's context inherits its parent's correlation id.
   std::string correlation_id;
   std::vector<header> headers;
+  // Delivery not before this moment (absolute) and not before now + delay (relative); the later
+  // of the two wins. A message due later waits in the queue's timekeeper, not in the ready ring.
+  std::optional<sys_time> not_before;
+  std::chrono::milliseconds delay{0};
 };
 
 }  // namespace sluice

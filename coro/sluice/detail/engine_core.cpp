@@ -136,6 +136,8 @@ boost::system::result<std::unique_ptr<message>> engine_core::make_message(
   m->payload.assign(payload);
   m->headers = std::move(options.headers);
   m->enqueued_at = now;
+  if (options.not_before && *options.not_before > now) m->not_before = *options.not_before;
+  if (options.delay.count() > 0 && now + options.delay > m->not_before) m->not_before = now + options.delay;
   if (!options.correlation_id.empty()) {
     m->correlation_id = std::move(options.correlation_id);
   } else if (parent) {

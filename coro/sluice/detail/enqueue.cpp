@@ -80,14 +80,32 @@ class space_wait {
 
 }  // namespace
 
+// A message due later goes to its queue's timekeeper (bounded by max_scheduled) instead of the
+// ready ring; returns whether it did, with queue_full when the schedule is full.
+bool schedule_if_delayed(engine_core& core, queue_runtime& queue, std::unique_ptr<message>& m,
+                         boost::system::error_code& ec) {
+  if (m->not_before == sys_time{} || m->not_before <= core.clock().now()) return false;
+  if (queue.timers().delayed() >= queue.options().max_scheduled) {
+    ec = make_error_code(errc::queue_full);
+    queue.recycle(std::move(m));
+    return true;
+  }
+  const sys_time due = m->not_before;  // read before the move: argument order is unspecified
+  queue.timers().schedule(std::move(m), due, timekeeper::origin::delayed_enqueue);
+  return true;
+}
+
 void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler handler) {
   queue_runtime* queue = nullptr;
   auto made = core.make_message(request.queue, request.type, request.payload, request.options,
                                 request.parent ? &*request.parent : nullptr, queue);
   if (!made) return complete(core, std::move(handler), made.error(), {});
   std::unique_ptr<message> m = std::move(*made);
+  const message_id id = m->id;
+  if (boost::system::error_code ec; schedule_if_delayed(core, *queue, m, ec)) {
+    return complete(core, std::move(handler), ec, ec ? message_id{} : id);
+  }
   if (queue->try_admit()) {
-    const message_id id = m->id;
     queue->publish(std::move(m));
     return complete(core, std::move(handler), {}, id);
   }
@@ -103,11 +121,15 @@ boost::system::result<message_id> try_enqueue(engine_core& core, std::string_vie
   queue_runtime* queue = nullptr;
   auto made = core.make_message(queue_name, type, payload, options, nullptr, queue);
   if (!made) return made.error();
+  const message_id id = (*made)->id;
+  if (boost::system::error_code ec; schedule_if_delayed(core, *queue, *made, ec)) {
+    if (ec) return ec;
+    return id;
+  }
   if (!queue->try_admit()) {
     queue->recycle(std::move(*made));
     return make_error_code(errc::queue_full);
   }
-  const message_id id = (*made)->id;
   queue->publish(std::move(*made));
   return id;
 }

@@ -8,25 +8,52 @@
 
 #include <boost/core/demangle.hpp>
 
+#include <typeindex>
 #include <typeinfo>
+#include <unordered_map>
 
 namespace sluice::detail {
 
+namespace {
+
+// Demangling allocates and walks the mangled name; failing handlers throw the same few types, so
+// each thread remembers the names it has seen.
+const std::string& type_name(const std::type_info& type) {
+  thread_local std::unordered_map<std::type_index, std::string> names;
+  auto it = names.find(type);
+  if (it == names.end()) it = names.emplace(type, boost::core::demangle(type.name())).first;
+  return it->second;
+}
+
+}  // namespace
+
+classified_failure classify(const std::exception& e, failure_kind kind) noexcept {
+  try {
+    return {failure{type_name(typeid(e)), e.what()}, kind == failure_kind::permanent};
+  } catch (...) {
+    return {failure{"unknown exception", ""}, kind == failure_kind::permanent};  // out of memory
+  }
+}
+
+classified_failure classify_unknown() noexcept {
+  try {
+    return {failure{"unknown exception", "a handler threw an object not derived from std::exception"}, false};
+  } catch (...) {
+    return {failure{}, false};
+  }
+}
+
 classified_failure describe(const std::exception_ptr& error) noexcept {
   try {
-    try {
-      std::rethrow_exception(error);
-    } catch (const permanent_error& e) {
-      return {failure{boost::core::demangle(typeid(e).name()), e.what()}, true};
-    } catch (const decode_error& e) {
-      return {failure{boost::core::demangle(typeid(e).name()), e.what()}, true};
-    } catch (const std::exception& e) {
-      return {failure{boost::core::demangle(typeid(e).name()), e.what()}, false};
-    } catch (...) {
-      return {failure{"unknown exception", "a handler threw an object not derived from std::exception"}, false};
-    }
+    std::rethrow_exception(error);
+  } catch (const permanent_error& e) {
+    return classify(e, failure_kind::permanent);
+  } catch (const decode_error& e) {
+    return classify(e, failure_kind::permanent);
+  } catch (const std::exception& e) {
+    return classify(e, failure_kind::retryable);
   } catch (...) {
-    return {failure{"unknown exception", ""}, false};  // only if allocating the strings failed
+    return classify_unknown();
   }
 }
 
@@ -69,6 +96,7 @@ void settlement::failed(queue_runtime& queue, delivery_stats& stats, random_sour
   }
   const auto delay = backoff_delay(options.backoff, m->spent_attempts(), random);
   delivery_stats::bump(stats.retried);
+  if (delay.count() == 0) return queue.publish_forced(std::move(m));  // no wait: skip the timekeeper
   try {
     queue.timers().schedule(std::move(m), now + delay);
   } catch (...) {

@@ -13,6 +13,7 @@
 #include "sluice/retry/backoff.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <memory>
 
@@ -26,7 +27,12 @@ struct classified_failure {
   bool permanent = false;  // permanent_error or decode_error: retrying cannot help
 };
 
-// The exception's demangled type and message, and whether it is permanent; never throws.
+enum class failure_kind : std::uint8_t { retryable, permanent };
+
+// The exception's demangled type and message; never throws.
+[[nodiscard]] classified_failure classify(const std::exception& e, failure_kind kind) noexcept;
+[[nodiscard]] classified_failure classify_unknown() noexcept;
+// Same, for a stored exception (rethrows it once to look inside).
 [[nodiscard]] classified_failure describe(const std::exception_ptr& error) noexcept;
 
 class settlement {

@@ -18,15 +18,18 @@ timekeeper::timekeeper(const asio::any_io_executor& ex, sluice::clock& clock, qu
 
 timekeeper::~timekeeper() {
   std::lock_guard lock(mutex_);
-  while (!heap_.empty()) delete heap_.pop();
+  while (!heap_.empty()) delete heap_.pop().m;
 }
 
-void timekeeper::schedule(std::unique_ptr<message> m, sys_time due) {
+void timekeeper::schedule(std::unique_ptr<message> m, sys_time due, origin why) {
   bool earlier = false;
   {
     std::lock_guard lock(mutex_);
-    heap_.push(due, m.release());
+    heap_.push(due, waiting{m.get(), why});
+    (void)m.release();
+    if (why == origin::delayed_enqueue) delayed_.fetch_add(1, std::memory_order_relaxed);
     earlier = due < armed_;
+    if (earlier) armed_ = due;  // later schedules before run() looks again need no re-arm of their own
   }
   if (!earlier) return;                              // run() already waits for something sooner
   rearm_.notify_one();                               // run() parked with nothing scheduled
@@ -52,7 +55,11 @@ asio::awaitable<void> timekeeper::run() {
     {
       std::lock_guard lock(mutex_);
       const sys_time now = clock_.now();
-      while (!heap_.empty() && heap_.earliest() <= now) due.push_back(heap_.pop());
+      while (!heap_.empty() && heap_.earliest() <= now) {
+        const waiting w = heap_.pop();
+        if (w.why == origin::delayed_enqueue) delayed_.fetch_sub(1, std::memory_order_relaxed);
+        due.push_back(w.m);
+      }
       if (!heap_.empty()) next = heap_.earliest();
       armed_ = due.empty() ? next : sys_time::min();  // publishing first; look again after
     }

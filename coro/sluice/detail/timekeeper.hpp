@@ -29,8 +29,12 @@ class timekeeper {
   timekeeper(const timekeeper&) = delete;
   timekeeper& operator=(const timekeeper&) = delete;
 
+  // Why a message waits: delayed enqueues count against max_scheduled; the engine's own
+  // reschedules (retries, snoozes) are never refused.
+  enum class origin : std::uint8_t { delayed_enqueue, reschedule };
+
   // Holds m until `due`, then publishes it (forced: it is already the engine's).
-  void schedule(std::unique_ptr<message> m, sys_time due);
+  void schedule(std::unique_ptr<message> m, sys_time due, origin why = origin::reschedule);
 
   // The coroutine; spawn it on executor(). Returns after stop().
   boost::asio::awaitable<void> run();
@@ -38,6 +42,8 @@ class timekeeper {
   [[nodiscard]] const boost::asio::strand<boost::asio::any_io_executor>& executor() const noexcept { return strand_; }
 
   [[nodiscard]] std::size_t scheduled() const;
+  // Delayed enqueues still waiting (the part max_scheduled bounds).
+  [[nodiscard]] std::size_t delayed() const noexcept { return delayed_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t expiries() const noexcept { return alarm_.expiries(); }
 
  private:
@@ -49,8 +55,13 @@ class timekeeper {
   alarm alarm_;        // used on strand_ only
   wake_signal rearm_;  // wakes run() when the heap stops being empty
   mutable std::mutex mutex_;
-  deadline_heap<sys_time, message*> heap_;  // guarded by mutex_
-  sys_time armed_ = idle;                   // guarded by mutex_: what run() waits for
+  struct waiting {
+    message* m;
+    origin why;
+  };
+  deadline_heap<sys_time, waiting> heap_;  // guarded by mutex_
+  std::atomic<std::size_t> delayed_{0};
+  sys_time armed_ = idle;  // guarded by mutex_: what run() waits for
   std::atomic<bool> stopping_{false};
 };
 

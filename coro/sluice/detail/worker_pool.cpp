@@ -5,6 +5,7 @@
 #include "sluice/detail/engine_core.hpp"
 #include "sluice/detail/queue_runtime.hpp"
 #include "sluice/error.hpp"
+#include "sluice/permanent_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -212,15 +213,23 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
   stats.busy.store(true, std::memory_order_relaxed);
   ++m->attempt;
   const handler_entry& h = queue_.handler_at(m->handler_index);
-  std::exception_ptr error;
+  std::optional<classified_failure> failed;
   delivery_outcome outcome;
   w->busy = true;
   {
     context ctx(core_, *m, queue_.name(), w->executor, outcome);
+    // Classified right here, by catch clause: rethrowing to classify later would unwind again,
+    // and unwinding dominates the cost of a failure.
     try {
       co_await h.fn(*m, ctx);
+    } catch (const permanent_error& e) {
+      failed = classify(e, failure_kind::permanent);
+    } catch (const decode_error& e) {
+      failed = classify(e, failure_kind::permanent);
+    } catch (const std::exception& e) {
+      failed = classify(e, failure_kind::retryable);
     } catch (...) {
-      error = std::current_exception();
+      failed = classify_unknown();
     }
   }
   w->busy = false;
@@ -231,8 +240,8 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
   const sys_time finished = core_.clock().now();
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started);
   stats.busy.store(false, std::memory_order_relaxed);
-  if (error) {
-    core_.settle().failed(queue_, stats, w->random, std::move(m), describe(error), took, outcome);
+  if (failed) {
+    core_.settle().failed(queue_, stats, w->random, std::move(m), std::move(*failed), took, outcome);
   } else {
     core_.settle().succeeded(queue_, stats, std::move(m), took, outcome);
   }

@@ -26,6 +26,7 @@ struct message {
   message_id causation_id;
   std::vector<header> headers;
   sys_time enqueued_at{};
+  sys_time not_before{};        // delayed or scheduled delivery; zero = as soon as possible
   std::uint32_t attempt = 0;    // deliveries started so far (the first delivery is attempt 1); never decreases
   std::uint32_t snoozes = 0;    // deliveries that ended in a snooze: they do not spend the retry budget
   std::uint32_t replays = 0;    // times an operator replayed it out of the dead-letter queue
@@ -45,6 +46,7 @@ struct message {
     causation_id = {};
     headers.clear();
     enqueued_at = {};
+    not_before = {};
     attempt = 0;
     snoozes = 0;
     replays = 0;
