@@ -2,6 +2,7 @@
 #include "sluice/engine.hpp"
 
 #include "sluice/detail/engine_core.hpp"
+#include "sluice/detail/queue_runtime.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -71,6 +72,12 @@ boost::system::error_code engine::scale(std::string_view queue, std::size_t work
 }
 
 engine_stats engine::stats() const { return core_->stats(); }
+
+std::optional<dedup_key_state> engine::inspect_dedup_key(std::string_view queue, const std::string& key) const {
+  const detail::queue_runtime* q = core_->find_queue(queue);
+  if (!q) return std::nullopt;
+  return q->dedup().inspect(key, core_->clock().now());
+}
 
 engine::executor_type engine::get_executor() const noexcept { return core_->executor(); }
 

@@ -17,6 +17,7 @@
 #include "sluice/codec.hpp"
 #include "sluice/context.hpp"
 #include "sluice/dead_letters.hpp"
+#include "sluice/dedup_key_state.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/error.hpp"
 #include "sluice/handler.hpp"
@@ -138,6 +139,10 @@ class engine {
   }
 
   [[nodiscard]] engine_stats stats() const;
+
+  // The state of a deduplication key of `queue`; nullopt when the key is free.
+  [[nodiscard]] std::optional<sluice::dedup_key_state> inspect_dedup_key(std::string_view queue,
+                                                                         const std::string& key) const;
 
   // --- dead letters: thread-safe (docs/api.md, "Dead letters") -----------------------------------
   // Oldest first within a queue; filter.queue empty = every queue.

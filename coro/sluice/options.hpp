@@ -30,6 +30,13 @@ struct handler_options {
   backoff_policy backoff{};
 };
 
+// What an enqueue with a dedup key does when the key is live (docs/api.md, "Deduplication").
+enum class dedup_mode : std::uint8_t {
+  reject,                   // fail with errc::duplicate_rejected
+  replace_pending,          // the waiting message takes the new payload and keeps its id and place
+  coalesce_after_inflight,  // as replace_pending; while in flight, hold exactly one follow-up
+};
+
 struct queue_options {
   std::size_t capacity = 10'000;  // ready messages the queue holds before producers wait or fail
   std::size_t min_workers = 1;    // workers started with the engine; scale() never goes below
@@ -43,6 +50,9 @@ struct queue_options {
   // Messages waiting for a moment (delayed enqueues; retries and snoozes do not count, they are
   // never refused). A delayed enqueue beyond this fails with errc::queue_full.
   std::size_t max_scheduled = 1'000'000;
+  // How long a dedup key stays taken after its message was acknowledged or dead-lettered;
+  // enqueues with it meanwhile are rejected as duplicates. 0 = released at once.
+  std::chrono::milliseconds dedup_window{0};
 };
 
 struct engine_options {
@@ -71,6 +81,9 @@ struct enqueue_options {
   // of the two wins. A message due later waits in the queue's timekeeper, not in the ready ring.
   std::optional<sys_time> not_before;
   std::chrono::milliseconds delay{0};
+  // Deduplication: messages of one queue with the same non-empty key are one logical job.
+  std::string dedup_key;
+  dedup_mode dedup = dedup_mode::replace_pending;
 };
 
 }  // namespace sluice

@@ -3,6 +3,7 @@
 
 #include "sluice/context.hpp"
 #include "sluice/dead_letters.hpp"
+#include "sluice/dedup_key_state.hpp"
 #include "sluice/engine.hpp"
 #include "sluice/error.hpp"
 #include "sluice/options.hpp"

@@ -27,6 +27,9 @@ struct queue_stats {
   std::uint64_t workers = 0;                    // live workers (busy or idle)
   std::uint64_t worker_wakeups = 0;             // parked workers woken by a notification
   std::uint64_t ring_overflows = 0;             // publishes that found their ring slot held (docs/design.md)
+  std::uint64_t dedup_keys = 0;                 // live deduplication keys (pending, in flight or retained)
+  std::uint64_t dedup_replaced = 0;             // enqueues that replaced a waiting message's payload
+  std::uint64_t dedup_rejected = 0;             // enqueues rejected as duplicates
   latency_histogram::summary queue_wait;        // enqueue to handler start
   latency_histogram::summary processing;        // handler start to finish
   std::vector<failure_record> recent_failures;  // newest first

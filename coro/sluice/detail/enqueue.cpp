@@ -13,6 +13,8 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
+#include <optional>
+
 namespace sluice::detail {
 
 namespace asio = boost::asio;
@@ -42,6 +44,7 @@ class space_wait {
 
   void operator()(error_code ec) {
     if (ec) {
+      if (!message_->dedup_key.empty()) queue_->dedup().forget(*message_);
       const bool refused = core_->refuses(/*has_parent=*/false);
       complete(*core_, std::move(handler_), refused ? make_error_code(errc::shutting_down) : ec, {});
       return;
@@ -50,19 +53,18 @@ class space_wait {
   }
 
   void attempt() {
-    auto& space = queue_->space_signal();
-    for (;;) {
-      if (core_->refuses(/*has_parent=*/false))
-        return complete(*core_, std::move(handler_), make_error_code(errc::shutting_down), {});
-      if (queue_->try_admit()) return publish();
-      space.prepare();
-      if (queue_->try_admit()) {
-        space.cancel_prepare();
-        return publish();
-      }
-      space.async_wait(std::move(*this));
-      return;
+    if (core_->refuses(/*has_parent=*/false)) {
+      if (!message_->dedup_key.empty()) queue_->dedup().forget(*message_);
+      return complete(*core_, std::move(handler_), make_error_code(errc::shutting_down), {});
     }
+    if (queue_->try_admit()) return publish();
+    auto& space = queue_->space_signal();
+    space.prepare();
+    if (queue_->try_admit()) {
+      space.cancel_prepare();
+      return publish();
+    }
+    space.async_wait(std::move(*this));
   }
 
  private:
@@ -80,6 +82,34 @@ class space_wait {
 
 }  // namespace
 
+// Discards a message whose enqueue failed, releasing its dedup key first.
+void drop(queue_runtime& queue, std::unique_ptr<message> m) {
+  if (!m->dedup_key.empty()) queue.dedup().forget(*m);
+  queue.recycle(std::move(m));
+}
+
+// Applies the dedup rules to a keyed message. Returns an outcome when the enqueue is decided
+// here (rejected, replaced, held), nothing when the message should be enqueued as usual.
+std::optional<boost::system::result<message_id>> deduplicate(engine_core& core, queue_runtime& queue,
+                                                             std::unique_ptr<message>& m, dedup_mode mode) {
+  if (m->dedup_key.empty()) return std::nullopt;
+  const message_id id = m->id;
+  const auto r = queue.dedup().on_enqueue(m, mode, core.clock().now());
+  switch (r.what) {
+    case dedup_index::verdict::proceed:
+      return std::nullopt;
+    case dedup_index::verdict::rejected:
+      queue.recycle(std::move(m));
+      return boost::system::result<message_id>(make_error_code(errc::duplicate_rejected));
+    case dedup_index::verdict::replaced:
+      queue.recycle(std::move(m));
+      return boost::system::result<message_id>(r.existing);
+    case dedup_index::verdict::held:
+      return boost::system::result<message_id>(id);  // the index owns it until its turn
+  }
+  return std::nullopt;
+}
+
 // A message due later goes to its queue's timekeeper (bounded by max_scheduled) instead of the
 // ready ring; returns whether it did, with queue_full when the schedule is full.
 bool schedule_if_delayed(engine_core& core, queue_runtime& queue, std::unique_ptr<message>& m,
@@ -87,7 +117,7 @@ bool schedule_if_delayed(engine_core& core, queue_runtime& queue, std::unique_pt
   if (m->not_before == sys_time{} || m->not_before <= core.clock().now()) return false;
   if (queue.timers().delayed() >= queue.options().max_scheduled) {
     ec = make_error_code(errc::queue_full);
-    queue.recycle(std::move(m));
+    drop(queue, std::move(m));
     return true;
   }
   const sys_time due = m->not_before;  // read before the move: argument order is unspecified
@@ -102,6 +132,10 @@ void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler h
   if (!made) return complete(core, std::move(handler), made.error(), {});
   std::unique_ptr<message> m = std::move(*made);
   const message_id id = m->id;
+  if (auto decided = deduplicate(core, *queue, m, request.options.dedup)) {
+    return complete(core, std::move(handler), decided->has_value() ? boost::system::error_code{} : decided->error(),
+                    decided->has_value() ? **decided : message_id{});
+  }
   if (boost::system::error_code ec; schedule_if_delayed(core, *queue, m, ec)) {
     return complete(core, std::move(handler), ec, ec ? message_id{} : id);
   }
@@ -110,7 +144,7 @@ void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler h
     return complete(core, std::move(handler), {}, id);
   }
   if (request.options.on_full == full_policy::fail) {
-    queue->recycle(std::move(m));
+    drop(*queue, std::move(m));
     return complete(core, std::move(handler), make_error_code(errc::queue_full), {});
   }
   space_wait(core, *queue, std::move(m), std::move(handler)).attempt();
@@ -122,12 +156,13 @@ boost::system::result<message_id> try_enqueue(engine_core& core, std::string_vie
   auto made = core.make_message(queue_name, type, payload, options, nullptr, queue);
   if (!made) return made.error();
   const message_id id = (*made)->id;
+  if (auto decided = deduplicate(core, *queue, *made, options.dedup)) return *decided;
   if (boost::system::error_code ec; schedule_if_delayed(core, *queue, *made, ec)) {
     if (ec) return ec;
     return id;
   }
   if (!queue->try_admit()) {
-    queue->recycle(std::move(*made));
+    drop(*queue, std::move(*made));
     return make_error_code(errc::queue_full);
   }
   queue->publish(std::move(*made));

@@ -30,6 +30,7 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
       space_(core.executor()),
       timekeeper_(core.executor(), core.clock(), *this),
       dead_letters_(options.dead_letter_capacity),
+      dedup_(options.dedup_window),
       workers_(core, *this) {}
 
 queue_runtime::~queue_runtime() {
@@ -165,6 +166,9 @@ queue_stats queue_runtime::stats() const {
   s.dead_letters = dead_letters_.size();
   s.dead_lettered = dead_letters_.total();
   s.dead_letters_evicted = dead_letters_.evicted();
+  s.dedup_keys = dedup_.size();
+  s.dedup_replaced = dedup_.replaced();
+  s.dedup_rejected = dedup_.rejected();
   workers_.collect(s);
   std::lock_guard lock(failures_mutex_);
   s.recent_failures.assign(recent_failures_.begin(), recent_failures_.end());

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "sluice/detail/dead_letter_store.hpp"
+#include "sluice/detail/dedup_index.hpp"
 #include "sluice/detail/timekeeper.hpp"
 #include "sluice/detail/wake_signal.hpp"
 #include "sluice/detail/worker_pool.hpp"
@@ -76,6 +77,8 @@ class queue_runtime {
   worker_pool& workers() noexcept { return workers_; }
   detail::timekeeper& timers() noexcept { return timekeeper_; }
   dead_letter_store& dead_letters() noexcept { return dead_letters_; }
+  dedup_index& dedup() noexcept { return dedup_; }
+  [[nodiscard]] const dedup_index& dedup() const noexcept { return dedup_; }
   [[nodiscard]] const dead_letter_store& dead_letters() const noexcept { return dead_letters_; }
 
   // Starts the workers and the timekeeper; stop() tells both to finish (see engine_core::stop).
@@ -109,6 +112,7 @@ class queue_runtime {
   std::deque<failure_record> recent_failures_;
   detail::timekeeper timekeeper_;
   dead_letter_store dead_letters_;
+  dedup_index dedup_;
   worker_pool workers_;
 };
 

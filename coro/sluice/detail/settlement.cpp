@@ -63,15 +63,10 @@ void settlement::succeeded(queue_runtime& queue, delivery_stats& stats, std::uni
   if (outcome.snooze) {
     ++m->snoozes;
     delivery_stats::bump(stats.snoozed);
-    const sys_time due = core_.clock().now() + *outcome.snooze;
-    try {
-      queue.timers().schedule(std::move(m), due);
-    } catch (...) {
-      core_.log(log_level::error, "out of memory scheduling a snoozed message");
-    }
-    return;
+    return run_again(queue, std::move(m), core_.clock().now() + *outcome.snooze);
   }
   delivery_stats::bump(stats.processed);
+  release_key(queue, *m);
   queue.recycle(std::move(m));
 }
 
@@ -96,12 +91,26 @@ void settlement::failed(queue_runtime& queue, delivery_stats& stats, random_sour
   }
   const auto delay = backoff_delay(options.backoff, m->spent_attempts(), random);
   delivery_stats::bump(stats.retried);
-  if (delay.count() == 0) return queue.publish_forced(std::move(m));  // no wait: skip the timekeeper
-  try {
-    queue.timers().schedule(std::move(m), now + delay);
-  } catch (...) {
-    core_.log(log_level::error, "out of memory scheduling a retry");
+  run_again(queue, std::move(m), now + delay);
+}
+
+void settlement::run_again(queue_runtime& queue, std::unique_ptr<message> m, sys_time due) noexcept {
+  if (!m->dedup_key.empty()) {
+    auto r = queue.dedup().on_requeue(*m);
+    if (r.release) queue.publish_forced(std::move(r.release));
+    if (r.superseded) return queue.recycle(std::move(m));  // a newer message for its key will run
   }
+  if (due <= core_.clock().now()) return queue.publish_forced(std::move(m));  // no wait: skip the timekeeper
+  try {
+    queue.timers().schedule(std::move(m), due);
+  } catch (...) {
+    core_.log(log_level::error, "out of memory rescheduling a message");
+  }
+}
+
+void settlement::release_key(queue_runtime& queue, const message& m) noexcept {
+  if (m.dedup_key.empty()) return;
+  if (auto next = queue.dedup().on_settled(m, core_.clock().now())) queue.publish_forced(std::move(next));
 }
 
 void settlement::dead_letter_now(queue_runtime& queue, std::unique_ptr<message> m, dead_letter_reason reason,
@@ -115,6 +124,7 @@ void settlement::dead_letter_now(queue_runtime& queue, std::unique_ptr<message> 
     letter.first_failure_at = m->first_failure_at == sys_time{} ? now : m->first_failure_at;
     letter.last_failure_at = now;
     letter.dead_lettered_at = now;
+    release_key(queue, *m);
     letter.envelope = std::move(*m);
     if (auto evicted = queue.dead_letters().add(std::move(letter))) {
       core_.log(log_level::warn, "dead-letter queue of '" + queue.name() + "' is full: evicted the oldest letter " +

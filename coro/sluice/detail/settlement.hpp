@@ -50,6 +50,11 @@ class settlement {
                        failure cause) noexcept;
 
  private:
+  // Reschedules m (retry, snooze) unless a newer message for its dedup key supersedes it.
+  void run_again(queue_runtime& queue, std::unique_ptr<message> m, sys_time due) noexcept;
+  // m was acknowledged or dead-lettered: releases its dedup key (publishing a held follow-up).
+  void release_key(queue_runtime& queue, const message& m) noexcept;
+
   engine_core& core_;
 };
 

@@ -212,6 +212,7 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
   stats.queue_wait.record_single_writer(started - m->enqueued_at);
   stats.busy.store(true, std::memory_order_relaxed);
   ++m->attempt;
+  if (!m->dedup_key.empty()) queue_.dedup().on_take(*m);  // before anything reads the payload
   const handler_entry& h = queue_.handler_at(m->handler_index);
   std::optional<classified_failure> failed;
   delivery_outcome outcome;

@@ -25,6 +25,7 @@ struct message {
   std::string correlation_id;
   message_id causation_id;
   std::vector<header> headers;
+  std::string dedup_key;  // empty = not deduplicated
   sys_time enqueued_at{};
   sys_time not_before{};        // delayed or scheduled delivery; zero = as soon as possible
   std::uint32_t attempt = 0;    // deliveries started so far (the first delivery is attempt 1); never decreases
@@ -45,6 +46,7 @@ struct message {
     correlation_id.clear();
     causation_id = {};
     headers.clear();
+    dedup_key.clear();
     enqueued_at = {};
     not_before = {};
     attempt = 0;
