@@ -84,6 +84,8 @@ struct enqueue_options {
   // Deduplication: messages of one queue with the same non-empty key are one logical job.
   std::string dedup_key;
   dedup_mode dedup = dedup_mode::replace_pending;
+  // FIFO per key: messages with the same ordering key run one at a time, in enqueue order.
+  std::string ordering_key;
 };
 
 }  // namespace sluice

@@ -30,6 +30,7 @@ struct queue_stats {
   std::uint64_t dedup_keys = 0;                 // live deduplication keys (pending, in flight or retained)
   std::uint64_t dedup_replaced = 0;             // enqueues that replaced a waiting message's payload
   std::uint64_t dedup_rejected = 0;             // enqueues rejected as duplicates
+  std::uint64_t ordering_held = 0;              // waiting behind an earlier message with their ordering key
   latency_histogram::summary queue_wait;        // enqueue to handler start
   latency_histogram::summary processing;        // handler start to finish
   std::vector<failure_record> recent_failures;  // newest first

@@ -136,6 +136,7 @@ boost::system::result<std::unique_ptr<message>> engine_core::make_message(
   m->payload.assign(payload);
   m->headers = std::move(options.headers);
   m->dedup_key = std::move(options.dedup_key);
+  m->ordering_key = std::move(options.ordering_key);
   m->enqueued_at = now;
   if (options.not_before && *options.not_before > now) m->not_before = *options.not_before;
   if (options.delay.count() > 0 && now + options.delay > m->not_before) m->not_before = now + options.delay;

@@ -91,8 +91,25 @@ bool queue_runtime::try_admit() noexcept {
 }
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
+  if (!m->ordering_key.empty()) {
+    try {
+      m = ordering_.admit_or_hold(std::move(m));
+    } catch (...) {
+      core_.log(log_level::error, "out of memory holding a message behind its ordering key");
+      return;
+    }
+    if (!m) return;  // held behind its key's active message, keeping its admission
+  }
   push_ready(m.release());
   ready_.notify_one();
+}
+
+void queue_runtime::release_ordering(const message& m) noexcept {
+  if (m.ordering_key.empty()) return;
+  if (auto next = ordering_.on_settled(m)) {
+    push_ready(next.release());  // admitted when it was held
+    ready_.notify_one();
+  }
 }
 
 void queue_runtime::publish_forced(std::unique_ptr<message> m) noexcept {
@@ -167,6 +184,7 @@ queue_stats queue_runtime::stats() const {
   s.dead_lettered = dead_letters_.total();
   s.dead_letters_evicted = dead_letters_.evicted();
   s.dedup_keys = dedup_.size();
+  s.ordering_held = ordering_.held();
   s.dedup_replaced = dedup_.replaced();
   s.dedup_rejected = dedup_.rejected();
   workers_.collect(s);

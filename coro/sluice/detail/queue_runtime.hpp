@@ -12,6 +12,7 @@
 
 #include "sluice/detail/dead_letter_store.hpp"
 #include "sluice/detail/dedup_index.hpp"
+#include "sluice/detail/ordering_index.hpp"
 #include "sluice/detail/timekeeper.hpp"
 #include "sluice/detail/wake_signal.hpp"
 #include "sluice/detail/worker_pool.hpp"
@@ -78,6 +79,8 @@ class queue_runtime {
   detail::timekeeper& timers() noexcept { return timekeeper_; }
   dead_letter_store& dead_letters() noexcept { return dead_letters_; }
   dedup_index& dedup() noexcept { return dedup_; }
+  // m (with an ordering key) settled or was dropped: publishes its key's next message.
+  void release_ordering(const message& m) noexcept;
   [[nodiscard]] const dedup_index& dedup() const noexcept { return dedup_; }
   [[nodiscard]] const dead_letter_store& dead_letters() const noexcept { return dead_letters_; }
 
@@ -113,6 +116,7 @@ class queue_runtime {
   detail::timekeeper timekeeper_;
   dead_letter_store dead_letters_;
   dedup_index dedup_;
+  ordering_index ordering_;
   worker_pool workers_;
 };
 

@@ -98,7 +98,10 @@ void settlement::run_again(queue_runtime& queue, std::unique_ptr<message> m, sys
   if (!m->dedup_key.empty()) {
     auto r = queue.dedup().on_requeue(*m);
     if (r.release) queue.publish_forced(std::move(r.release));
-    if (r.superseded) return queue.recycle(std::move(m));  // a newer message for its key will run
+    if (r.superseded) {  // a newer message for its key will run
+      queue.release_ordering(*m);
+      return queue.recycle(std::move(m));
+    }
   }
   if (due <= core_.clock().now()) return queue.publish_forced(std::move(m));  // no wait: skip the timekeeper
   try {
@@ -109,6 +112,7 @@ void settlement::run_again(queue_runtime& queue, std::unique_ptr<message> m, sys
 }
 
 void settlement::release_key(queue_runtime& queue, const message& m) noexcept {
+  queue.release_ordering(m);
   if (m.dedup_key.empty()) return;
   if (auto next = queue.dedup().on_settled(m, core_.clock().now())) queue.publish_forced(std::move(next));
 }

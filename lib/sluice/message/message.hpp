@@ -25,7 +25,8 @@ struct message {
   std::string correlation_id;
   message_id causation_id;
   std::vector<header> headers;
-  std::string dedup_key;  // empty = not deduplicated
+  std::string dedup_key;     // empty = not deduplicated
+  std::string ordering_key;  // empty = no per-key ordering
   sys_time enqueued_at{};
   sys_time not_before{};        // delayed or scheduled delivery; zero = as soon as possible
   std::uint32_t attempt = 0;    // deliveries started so far (the first delivery is attempt 1); never decreases
@@ -47,6 +48,7 @@ struct message {
     causation_id = {};
     headers.clear();
     dedup_key.clear();
+    ordering_key.clear();
     enqueued_at = {};
     not_before = {};
     attempt = 0;
