@@ -16,11 +16,15 @@ def key_of(name):
     return group, variant, rest
 
 
+# Figures where lower is better; everything else (items/s) is higher-is-better.
+LOWER_IS_BETTER = ("p50_us", "p99_us", "schedule_ns_per_item", "all_fired_ms", "heap_bytes_per_item")
+
+
 def figures(b):
     out = {}
     if "items_per_second" in b:
         out["items/s"] = b["items_per_second"]
-    for c in ("p50_us", "p99_us"):
+    for c in LOWER_IS_BETTER:
         if c in b:
             out[c] = b[c]
     return out
@@ -36,7 +40,7 @@ def main(paths):
                 continue
             group, variant, rest = key_of(b["run_name"] if "run_name" in b else b["name"])
             rows[(group, rest)][variant] = figures(b)
-    print(f"{'benchmark':<34} {'figure':<8} {'sluice':>14} {'baseline':<22} {'value':>14} {'ratio':>7}")
+    print(f"{'benchmark':<34} {'figure':<20} {'sluice':>14} {'baseline':<22} {'value':>14} {'ratio':>7}")
     for (group, rest), variants in sorted(rows.items()):
         mine = variants.get("sluice")
         if not mine:
@@ -49,10 +53,10 @@ def main(paths):
                     continue
                 other = theirs[fig]
                 # Higher is better for throughput, lower for latency: ratio > 1 means sluice is better.
-                ratio = value / other if fig == "items/s" else (other / value if value else float("inf"))
+                ratio = (other / value if value else float("inf")) if fig in LOWER_IS_BETTER else value / other
                 label = f"{group} {rest}".strip()
-                print(f"{label:<34} {fig:<8} {value:>14,.2f} {base:<22} {other:>14,.2f} {ratio:>6.2f}x")
-    print("\nratio > 1 means sluice is better (more items/s, lower latency).")
+                print(f"{label:<34} {fig:<20} {value:>14,.2f} {base:<22} {other:>14,.2f} {ratio:>6.2f}x")
+    print("\nratio > 1 means sluice is better (more items/s; lower latency, cost and memory).")
 
 
 if __name__ == "__main__":
