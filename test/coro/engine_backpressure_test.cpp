@@ -32,11 +32,7 @@ struct fixture {
     BOOST_REQUIRE(eng.try_enqueue("orders", order{1, "a"}).has_value());
     BOOST_REQUIRE(eng.try_enqueue("orders", order{2, "b"}).has_value());
   }
-  ~fixture() {
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
-  }
+  ~fixture() { stop_engine(eng, ioc); }
 };
 
 }  // namespace

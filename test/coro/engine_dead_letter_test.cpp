@@ -47,11 +47,7 @@ struct fixture {
     }));
     BOOST_REQUIRE(!eng.start());
   }
-  ~fixture() {
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
-  }
+  ~fixture() { stop_engine(eng, ioc); }
   sluice::message_id fail_order(int id, const std::string& item) {
     auto r = eng.try_enqueue("orders", order{id, item});
     BOOST_REQUIRE(r.has_value());

@@ -27,11 +27,7 @@ struct fixture {
 
   sluice::engine_options options() {
     auto o = manual_options(clock);
-    o.default_handler.max_retries = 3;
-    o.default_handler.backoff.strategy = sluice::backoff_strategy::fixed;
-    o.default_handler.backoff.initial = 1s;
-    o.default_handler.backoff.max = 1s;
-    o.default_handler.backoff.jitter = sluice::jitter_mode::none;
+    o.default_handler = fixed_backoff(3, 1s);
     return o;
   }
 
@@ -53,9 +49,7 @@ struct fixture {
   ~fixture() {
     hold = false;
     if (parked) parked->cancel();
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
+    stop_engine(eng, ioc);
   }
   boost::system::result<sluice::message_id> put(const std::string& item, sluice::dedup_mode mode) {
     sluice::enqueue_options o;

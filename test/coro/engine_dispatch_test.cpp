@@ -19,11 +19,7 @@ struct fixture {
   asio::io_context ioc;
   sluice::engine eng{ioc.get_executor(), manual_options(clock)};
 
-  void stop() {
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    BOOST_TEST(run_until(ioc, [&] { return stopped; }));
-  }
+  void stop() { BOOST_TEST(stop_engine(eng, ioc)); }
 };
 
 struct not_a_std_exception {};

@@ -29,11 +29,7 @@ struct fixture {
       co_return;
     }));
   }
-  ~fixture() {
-    bool stopped = false;
-    eng.async_stop(std::chrono::seconds(1), [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
-  }
+  ~fixture() { stop_engine(eng, ioc); }
 };
 
 asio::awaitable<void> enqueue_one(sluice::engine& eng, order o, sluice::message_id& out) {

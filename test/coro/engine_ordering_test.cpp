@@ -26,11 +26,7 @@ struct fixture {
 
   sluice::engine_options options() {
     auto o = manual_options(clock);
-    o.default_handler.max_retries = 2;
-    o.default_handler.backoff.strategy = sluice::backoff_strategy::fixed;
-    o.default_handler.backoff.initial = 1s;
-    o.default_handler.backoff.max = 1s;
-    o.default_handler.backoff.jitter = sluice::jitter_mode::none;
+    o.default_handler = fixed_backoff(2, 1s);
     return o;
   }
 
@@ -53,9 +49,7 @@ struct fixture {
   }
   ~fixture() {
     release();
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
+    stop_engine(eng, ioc);
   }
   void put(const std::string& key, const std::string& item) {
     sluice::enqueue_options o;

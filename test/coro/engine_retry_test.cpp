@@ -42,15 +42,8 @@ struct fixture {
     }));
     BOOST_REQUIRE(!eng.start());
   }
-  ~fixture() {
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
-  }
-  void advance(std::chrono::milliseconds d) {
-    clock.advance(d);
-    drain(ioc);
-  }
+  ~fixture() { stop_engine(eng, ioc); }
+  void advance(std::chrono::milliseconds d) { sluice_test::advance(clock, ioc, d); }
   sluice::queue_stats q() { return queue(eng.stats(), "orders"); }
 };
 

@@ -51,9 +51,7 @@ struct fixture {
   }
   ~fixture() {
     held.release();
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
+    stop_engine(eng, ioc);
   }
   std::uint64_t workers() { return queue(eng.stats(), "orders").workers; }
 };

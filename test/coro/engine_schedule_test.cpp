@@ -29,15 +29,8 @@ struct fixture {
     }));
     BOOST_REQUIRE(!eng.start());
   }
-  ~fixture() {
-    bool stopped = false;
-    eng.async_stop(1s, [&](error_code) { stopped = true; });
-    run_until(ioc, [&] { return stopped; });
-  }
-  void advance(std::chrono::milliseconds d) {
-    clock.advance(d);
-    drain(ioc);
-  }
+  ~fixture() { stop_engine(eng, ioc); }
+  void advance(std::chrono::milliseconds d) { sluice_test::advance(clock, ioc, d); }
   static sluice::enqueue_options after(std::chrono::milliseconds d) {
     sluice::enqueue_options o;
     o.delay = d;

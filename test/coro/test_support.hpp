@@ -60,6 +60,30 @@ inline std::size_t drain(boost::asio::io_context& ioc) {
   }
 }
 
+// Stops the engine and runs the context until the stop has completed (fixture teardown).
+inline bool stop_engine(sluice::engine& eng, boost::asio::io_context& ioc) {
+  bool stopped = false;
+  eng.async_stop(std::chrono::seconds(1), [&](boost::system::error_code) { stopped = true; });
+  return run_until(ioc, [&] { return stopped; });
+}
+
+// Moves the manual clock and runs whatever became due.
+inline void advance(sluice::manual_clock& clock, boost::asio::io_context& ioc, std::chrono::milliseconds d) {
+  clock.advance(d);
+  drain(ioc);
+}
+
+// Retries after exactly `d`: no jitter, so tests can step the clock to the moment.
+inline sluice::handler_options fixed_backoff(std::uint32_t max_retries, std::chrono::milliseconds d) {
+  sluice::handler_options h;
+  h.max_retries = max_retries;
+  h.backoff.strategy = sluice::backoff_strategy::fixed;
+  h.backoff.initial = d;
+  h.backoff.max = d;
+  h.backoff.jitter = sluice::jitter_mode::none;
+  return h;
+}
+
 inline sluice::engine_options manual_options(sluice::manual_clock& clock) {
   sluice::engine_options o;
   o.clock = &clock;
