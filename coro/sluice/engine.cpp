@@ -20,11 +20,9 @@ engine::engine(executor_type ex, engine_options options)
     : core_(std::make_unique<detail::engine_core>(std::move(ex), std::move(options))) {}
 
 engine::~engine() {
-  const auto s = core_->stats();
-  std::size_t live = 0;
-  for (const auto& q : s.queues) live += q.workers;
-  if (live != 0) {
-    // Worker coroutines still refer to the engine: destroying it now would leave them dangling.
+  if (core_->live_coroutines() != 0) {
+    // Worker and timekeeper coroutines still refer to the engine: destroying it now would leave
+    // them dangling.
     std::fputs("sluice: engine destroyed while its workers run; complete async_stop() first\n", stderr);
     std::abort();
   }

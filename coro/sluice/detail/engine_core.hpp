@@ -66,6 +66,8 @@ class engine_core {
   // New work is refused once stopping; children of in-flight deliveries until stopped.
   [[nodiscard]] bool refuses(bool has_parent) const noexcept;
 
+  // Worker and timekeeper coroutines not yet finished (stop completes when this reaches 0).
+  [[nodiscard]] std::size_t live_coroutines() const noexcept { return live_workers_.load(std::memory_order_acquire); }
   void worker_started() noexcept { live_workers_.fetch_add(1, std::memory_order_relaxed); }
   void worker_exited() noexcept;
 

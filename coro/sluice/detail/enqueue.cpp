@@ -26,6 +26,12 @@ void complete(engine_core& core, enqueue_handler h, error_code ec, message_id id
   asio::post(core.executor(), asio::append(std::move(h), ec, id));
 }
 
+// Discards a message whose enqueue failed, releasing its dedup key first.
+void drop(queue_runtime& queue, std::unique_ptr<message> m) {
+  if (!m->dedup_key.empty()) queue.dedup().forget(*m);
+  queue.recycle(std::move(m));
+}
+
 // Owns a message that found its queue full, until it is admitted, cancelled or refused.
 class space_wait {
  public:
@@ -44,7 +50,7 @@ class space_wait {
 
   void operator()(error_code ec) {
     if (ec) {
-      if (!message_->dedup_key.empty()) queue_->dedup().forget(*message_);
+      drop(*queue_, std::move(message_));
       const bool refused = core_->refuses(/*has_parent=*/false);
       complete(*core_, std::move(handler_), refused ? make_error_code(errc::shutting_down) : ec, {});
       return;
@@ -54,7 +60,7 @@ class space_wait {
 
   void attempt() {
     if (core_->refuses(/*has_parent=*/false)) {
-      if (!message_->dedup_key.empty()) queue_->dedup().forget(*message_);
+      drop(*queue_, std::move(message_));
       return complete(*core_, std::move(handler_), make_error_code(errc::shutting_down), {});
     }
     if (queue_->try_admit()) return publish();
@@ -81,12 +87,6 @@ class space_wait {
 };
 
 }  // namespace
-
-// Discards a message whose enqueue failed, releasing its dedup key first.
-void drop(queue_runtime& queue, std::unique_ptr<message> m) {
-  if (!m->dedup_key.empty()) queue.dedup().forget(*m);
-  queue.recycle(std::move(m));
-}
 
 // Applies the dedup rules to a keyed message. Returns an outcome when the enqueue is decided
 // here (rejected, replaced, held), nothing when the message should be enqueued as usual.

@@ -28,7 +28,6 @@ struct worker_pool::worker {
   asio::strand<asio::any_io_executor> strand;
   asio::any_io_executor executor;    // the strand, type-erased once: handlers' context refers to it
   asio::cancellation_signal cancel;  // emitted on `strand` only
-  bool busy = false;                 // strand-local
   bool cancel_emitted = false;       // strand-local: reset the coroutine's cancellation state
   bool retired = false;              // left by consuming a retirement (live_ already counted)
   delivery_stats stats;
@@ -108,7 +107,7 @@ void worker_pool::cancel_in_flight() {
         if (candidate->id == id) {
           worker* target = candidate.get();
           inner.unlock();
-          if (target->busy) {
+          if (target->stats.busy.load(std::memory_order_relaxed)) {  // suspended inside its handler
             target->cancel_emitted = true;
             target->cancel.emit(asio::cancellation_type::terminal);
           }
@@ -216,7 +215,6 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
   const handler_entry& h = queue_.handler_at(m->handler_index);
   std::optional<classified_failure> failed;
   delivery_outcome outcome;
-  w->busy = true;
   {
     context ctx(core_, *m, queue_.name(), w->executor, outcome);
     // Classified right here, by catch clause: rethrowing to classify later would unwind again,
@@ -233,14 +231,13 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
       failed = classify_unknown();
     }
   }
-  w->busy = false;
+  stats.busy.store(false, std::memory_order_relaxed);  // before the reset: no cancel lands after it
   if (w->cancel_emitted) {
     w->cancel_emitted = false;
     co_await asio::this_coro::reset_cancellation_state();
   }
   const sys_time finished = core_.clock().now();
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started);
-  stats.busy.store(false, std::memory_order_relaxed);
   if (failed) {
     core_.settle().failed(queue_, stats, w->random, std::move(m), std::move(*failed), took, outcome);
   } else {
