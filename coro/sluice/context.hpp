@@ -13,6 +13,14 @@
 #include "sluice/message/message.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <atomic>
+#include <cstdint>
 
 #include <chrono>
 #include <string>
@@ -21,17 +29,29 @@
 
 namespace sluice {
 
+class delivery_lease;
+
 class context {
  public:
-  // ex and outcome must outlive the context (the worker's own executor; the delivery's outcome).
+  // ex, outcome, lease and lease_lost must outlive the context (the worker's own executor and
+  // counter; the delivery's outcome and lease, null when its handler has no timeout or lease).
   context(detail::engine_core& core, message& m, std::string_view queue, const boost::asio::any_io_executor& ex,
-          detail::delivery_outcome& outcome) noexcept
-      : core_(&core), message_(&m), queue_(queue), executor_(&ex), outcome_(&outcome) {}
+          detail::delivery_outcome& outcome, delivery_lease* lease, std::atomic<std::uint64_t>& lease_lost) noexcept
+      : core_(&core),
+        message_(&m),
+        queue_(queue),
+        executor_(&ex),
+        outcome_(&outcome),
+        lease_(lease),
+        lease_lost_(&lease_lost),
+        epoch_(m.lease_epoch) {}
 
   [[nodiscard]] const message_id& id() const noexcept { return message_->id; }
   [[nodiscard]] std::string_view queue() const noexcept { return queue_; }
   [[nodiscard]] std::string_view type() const noexcept { return message_->type; }
   [[nodiscard]] std::uint32_t attempt() const noexcept { return message_->attempt; }
+  // This checkout's fencing token: every delivery of a message gets a higher one.
+  [[nodiscard]] std::uint64_t lease_epoch() const noexcept { return epoch_; }
   [[nodiscard]] std::string correlation_id() const { return message_->effective_correlation_id(); }
   [[nodiscard]] const message_id& causation_id() const noexcept { return message_->causation_id; }
   [[nodiscard]] const std::vector<header>& headers() const noexcept { return message_->headers; }
@@ -46,6 +66,22 @@ class context {
   // the message goes to the dead-letter queue without retries, as for validation errors.
   // Throwing sluice::permanent_error does the same.
   void mark_permanent_failure() noexcept { outcome_->permanent = true; }
+
+  // Keeps this delivery's claim for at least `d` from now: moves the lease, and the handler's
+  // timeout unless it has fired already, to now + d (never earlier). For long work, and required
+  // when the handler runs with heartbeat off. Completion signature void(error_code):
+  // errc::lease_lost once the delivery was revoked (stuck or expired; counted in lease_lost).
+  // Asynchronous because with persistence the extension is journaled.
+  template <class Token>
+  auto async_extend_lease(std::chrono::milliseconds d, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [this](auto handler, std::chrono::milliseconds by) {
+          const boost::system::error_code ec = extend_lease(by);
+          const auto ex = boost::asio::get_associated_executor(handler, *executor_);
+          boost::asio::post(ex, boost::asio::append(std::move(handler), ec));
+        },
+        token, d);
+  }
 
   // Chained enqueue; completes with the child's id once it is admitted (durable, when
   // persistence is on). Allowed while the engine drains for stop, so in-flight work can finish.
@@ -73,11 +109,16 @@ class context {
   [[nodiscard]] detail::enqueue_request child_request(std::string_view queue, std::string_view type,
                                                       std::string payload, enqueue_options options) const;
 
+  [[nodiscard]] boost::system::error_code extend_lease(std::chrono::milliseconds d) noexcept;
+
   detail::engine_core* core_;
   message* message_;
   std::string_view queue_;
   const boost::asio::any_io_executor* executor_;
   detail::delivery_outcome* outcome_;
+  delivery_lease* lease_;
+  std::atomic<std::uint64_t>* lease_lost_;
+  std::uint64_t epoch_;
 };
 
 }  // namespace sluice

@@ -18,6 +18,7 @@
 #include "sluice/context.hpp"
 #include "sluice/dead_letters.hpp"
 #include "sluice/dedup_key_state.hpp"
+#include "sluice/detail/batched_replay.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/error.hpp"
 #include "sluice/handler.hpp"
@@ -152,9 +153,21 @@ class engine {
   // Moves the letter's message back into its queue. errc::not_found, errc::quarantined (replayed
   // max_replays times already; replay_quarantined::force overrides), errc::shutting_down.
   [[nodiscard]] boost::system::error_code replay_dead_letter(const message_id& id, replay_options options = {});
-  // Replays every matching letter (at most `limit`), oldest first.
+  // Replays every matching letter (at most `limit`), oldest first; options.dry_run only counts.
   replay_report replay_dead_letters(const dead_letter_filter& filter, replay_options options = {},
                                     std::size_t limit = SIZE_MAX);
+  // The same in batches of options.batch_size, pausing options.delay_between_batches (engine
+  // clock) between them and calling options.progress after each; letters dead-lettered after the
+  // start are left alone. Completion signature void(error_code, replay_report): shutting_down
+  // (with what was replayed) when the engine stops meanwhile.
+  template <class Token>
+  auto async_replay_dead_letters(dead_letter_filter filter, replay_batch_options options, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, replay_report)>(
+        [](auto handler, detail::engine_core* core, dead_letter_filter f, replay_batch_options o) {
+          detail::start_batched_replay(*core, std::move(f), std::move(o), detail::replay_handler(std::move(handler)));
+        },
+        token, core_.get(), std::move(filter), std::move(options));
+  }
   std::size_t purge_dead_letters(const dead_letter_filter& filter = {});
   // Letters per failure type, e.g. {"std::runtime_error": 5, "sluice::decode_error": 2}.
   [[nodiscard]] std::map<std::string, std::uint64_t> dead_letter_error_types(

@@ -25,9 +25,19 @@ enum class full_policy : std::uint8_t {
 // How a handler's failures are retried. Names follow the operations guide (max retries, backoff
 // strategy, initial and max backoff). A message gets 1 + max_retries attempts, then it is
 // dead-lettered; snoozed deliveries do not count.
+//
+// Timeouts and leases (docs/api.md, "Timeouts, stuck handlers and leases"): at `timeout` the
+// handler is cancelled through its cancellation slot; still running `stuck_grace` later it is
+// stuck: its message is retried on a new worker and its own outcome is rejected (lease_lost). The
+// lease is the claim on the message; heartbeats renew it while the handler runs (before its
+// timeout); without heartbeats a handler must extend it (context::async_extend_lease) or lose it.
 struct handler_options {
   std::uint32_t max_retries = 5;
   backoff_policy backoff{};
+  std::chrono::milliseconds timeout{std::chrono::minutes(2)};  // 0 = no timeout
+  std::chrono::milliseconds stuck_grace{std::chrono::seconds(30)};
+  std::chrono::milliseconds lease_duration{std::chrono::minutes(5)};  // 0 = no lease deadline
+  bool heartbeat = true;
 };
 
 // What an enqueue with a dedup key does when the key is live (docs/api.md, "Deduplication").

@@ -18,6 +18,12 @@ struct queue_stats {
   std::uint64_t failed = 0;                     // handler threw
   std::uint64_t retried = 0;                    // failures scheduled for another attempt
   std::uint64_t snoozed = 0;                    // deliveries the handler snoozed
+  std::uint64_t timed_out = 0;                  // deliveries cancelled by their handler's timeout
+  std::uint64_t stuck = 0;                      // deliveries revoked as stuck (ignored the cancellation)
+  std::uint64_t stuck_running = 0;              // of those, handlers still running (their workers replaced)
+  std::uint64_t lease_expired = 0;              // deliveries revoked because their lease ended
+  std::uint64_t heartbeats = 0;                 // automatic lease renewals
+  std::uint64_t lease_lost = 0;                 // stale outcomes or extensions rejected (lease_lost)
   std::uint64_t dead_lettered = 0;              // messages moved to the dead-letter queue
   std::uint64_t dead_letters_evicted = 0;       // dropped from a full dead-letter queue (oldest first)
   std::uint64_t pending = 0;                    // ready, waiting for a worker

@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
@@ -193,6 +194,74 @@ BOOST_AUTO_TEST_CASE(retried_messages_succeed_exactly_once_across_threads) {
   BOOST_TEST(s.failed == static_cast<std::uint64_t>(messages / 10));
   BOOST_TEST(s.retried == static_cast<std::uint64_t>(messages / 10));
   BOOST_TEST(s.dead_letters == 0U);
+}
+
+// Timeouts and stuck handlers under threads (real clock): 10% of first attempts hang ignoring
+// their cancellation (stuck, retried on a replacement worker, their late outcome rejected), 10%
+// wait cancellably past their timeout. Every message is acknowledged exactly once.
+BOOST_AUTO_TEST_CASE(timed_out_and_stuck_deliveries_settle_exactly_once_across_threads) {
+  constexpr int messages = 1'000;
+  asio::io_context ioc(2);
+  sluice::engine_options opts;
+  opts.log = [](sluice::log_level, std::string_view) {};
+  sluice::engine eng(ioc.get_executor(), opts);
+  sluice::queue_options q;
+  q.capacity = 256;
+  q.min_workers = q.max_workers = 3;
+  BOOST_REQUIRE(!eng.declare_queue("orders", q));
+  sluice::handler_options h = fixed_backoff(5, 1ms);
+  h.timeout = 20ms;
+  h.stuck_grace = 20ms;
+  std::atomic<int> first_attempts{0};
+  BOOST_REQUIRE(!eng.handle<order>(
+      "orders",
+      [&](order o, sluice::context& ctx) -> asio::awaitable<void> {
+        if (ctx.attempt() > 1) co_return;
+        first_attempts.fetch_add(1);
+        if (o.id % 10 == 0) {  // hung: ignores the cancellation for 100 ms
+          co_await asio::this_coro::throw_if_cancelled(false);
+          asio::steady_timer t(ctx.get_executor(), 100ms);
+          auto [ec] = co_await t.async_wait(
+              asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
+          (void)ec;
+        } else if (o.id % 10 == 1) {  // slow: cancelled by the timeout
+          asio::steady_timer t(ctx.get_executor(), 10s);
+          co_await t.async_wait(asio::use_awaitable);
+        }
+      },
+      h));
+  BOOST_REQUIRE(!eng.start());
+  asio::co_spawn(
+      ioc,
+      [&eng]() -> asio::awaitable<void> {
+        for (int i = 0; i < messages; ++i) {
+          const order o{i, "t"};
+          co_await eng.async_enqueue("orders", o, asio::use_awaitable);
+        }
+      },
+      asio::detached);
+  auto work = asio::make_work_guard(ioc);
+  std::thread second([&] { ioc.run(); });
+  std::thread first([&] { ioc.run(); });
+  for (int i = 0; i < 60'000 && queue(eng.stats(), "orders").processed < messages; ++i) {
+    std::this_thread::sleep_for(1ms);  // hang guard only
+  }
+  std::promise<void> stopped;
+  eng.async_stop(5s, [&](error_code) { stopped.set_value(); });
+  stopped.get_future().wait();  // waits for the hung handlers too
+  work.reset();
+  first.join();
+  second.join();
+  const auto s = queue(eng.stats(), "orders");
+  BOOST_TEST(first_attempts.load() == messages);
+  BOOST_TEST(s.processed == static_cast<std::uint64_t>(messages));
+  BOOST_TEST(s.pending == 0U);
+  BOOST_TEST(s.scheduled == 0U);
+  BOOST_TEST(s.dead_letters == 0U);
+  BOOST_TEST(s.stuck >= static_cast<std::uint64_t>(messages / 10));
+  BOOST_TEST(s.lease_lost == s.stuck);  // every hung handler returned and was rejected
+  BOOST_TEST(s.timed_out >= static_cast<std::uint64_t>(messages / 5));
+  BOOST_TEST(s.stuck_running == 0U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

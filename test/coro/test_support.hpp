@@ -7,7 +7,12 @@
 #include <sluice/sluice.hpp>
 #include <sluice/time/manual_clock.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <functional>
@@ -83,6 +88,34 @@ inline sluice::handler_options fixed_backoff(std::uint32_t max_retries, std::chr
   h.backoff.jitter = sluice::jitter_mode::none;
   return h;
 }
+
+// Something a handler awaits until the test opens it: a stand-in for a socket read or an RPC.
+// wait() honours the handler's cancellation (a timeout makes it throw operation_aborted);
+// wait_ignoring_cancellation() is a hung handler that only returns when opened.
+class gate {
+ public:
+  explicit gate(boost::asio::io_context& ioc) : timer_(ioc, boost::asio::steady_timer::time_point::max()) {}
+  boost::asio::awaitable<void> wait() {
+    auto [ec] = co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (!opened_) throw boost::system::system_error(ec);
+  }
+  boost::asio::awaitable<void> wait_ignoring_cancellation() {
+    co_await boost::asio::this_coro::throw_if_cancelled(false);
+    while (!opened_) {
+      auto [ec] = co_await timer_.async_wait(boost::asio::bind_cancellation_slot(
+          boost::asio::cancellation_slot(), boost::asio::as_tuple(boost::asio::use_awaitable)));
+      (void)ec;
+    }
+  }
+  void open() {
+    opened_ = true;
+    timer_.cancel();
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  bool opened_ = false;
+};
 
 inline sluice::engine_options manual_options(sluice::manual_clock& clock) {
   sluice::engine_options o;

@@ -13,6 +13,7 @@ std::optional<message_id> dead_letter_store::add(dead_letter letter) {
     letters_.pop_front();
     ++evicted_;
   }
+  letter.sequence = next_sequence_++;
   // Replays and clock steps can make times go back a little: keep the deque sorted.
   const auto at = std::upper_bound(letters_.begin(), letters_.end(), letter.dead_lettered_at,
                                    [](sys_time t, const dead_letter& d) { return t < d.dead_lettered_at; });
@@ -45,11 +46,20 @@ std::optional<dead_letter> dead_letter_store::get(const message_id& id) const {
   return std::nullopt;
 }
 
-std::vector<dead_letter> dead_letter_store::take(const dead_letter_filter& filter, std::size_t limit) {
+namespace {
+
+bool in_scope(const dead_letter& d, const dead_letter_filter& filter, const replay_scope& scope) {
+  return d.sequence < scope.before && filter.matches(d);
+}
+
+}  // namespace
+
+std::vector<dead_letter> dead_letter_store::take(const dead_letter_filter& filter, const replay_scope& scope,
+                                                 std::size_t limit) {
   std::vector<dead_letter> out;
   std::lock_guard lock(mutex_);
   for (auto it = letters_.begin(); it != letters_.end() && out.size() < limit;) {
-    if (filter.matches(*it)) {
+    if (in_scope(*it, filter, scope) && it->envelope.replays < scope.quarantine_at) {
       out.push_back(std::move(*it));
       it = letters_.erase(it);
     } else {
@@ -57,6 +67,21 @@ std::vector<dead_letter> dead_letter_store::take(const dead_letter_filter& filte
     }
   }
   return out;
+}
+
+replay_count dead_letter_store::count(const dead_letter_filter& filter, const replay_scope& scope) const {
+  replay_count c;
+  std::lock_guard lock(mutex_);
+  for (const auto& d : letters_) {
+    if (!in_scope(d, filter, scope)) continue;
+    ++(d.envelope.replays < scope.quarantine_at ? c.replayable : c.quarantined);
+  }
+  return c;
+}
+
+std::uint64_t dead_letter_store::next_sequence() const {
+  std::lock_guard lock(mutex_);
+  return next_sequence_;
 }
 
 std::optional<dead_letter> dead_letter_store::take(const message_id& id) {

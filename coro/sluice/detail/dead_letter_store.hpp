@@ -6,6 +6,7 @@
 
 #include "sluice/message/dead_letter.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -15,6 +16,19 @@
 #include <vector>
 
 namespace sluice::detail {
+
+// Which letters a replay may take: not quarantined ones (replayed `quarantine_at` times or more),
+// and only those that arrived before `before`, so a long batched replay never takes back a message
+// it replayed itself that failed again.
+struct replay_scope {
+  std::uint32_t quarantine_at = UINT32_MAX;
+  std::uint64_t before = UINT64_MAX;
+};
+
+struct replay_count {
+  std::size_t replayable = 0;
+  std::size_t quarantined = 0;
+};
 
 class dead_letter_store {
  public:
@@ -26,8 +40,12 @@ class dead_letter_store {
   [[nodiscard]] std::vector<dead_letter> list(const dead_letter_filter& filter, std::size_t limit,
                                               std::size_t offset) const;
   [[nodiscard]] std::optional<dead_letter> get(const message_id& id) const;
-  // Removes and returns matching letters (for replay), oldest first, at most `limit`.
-  [[nodiscard]] std::vector<dead_letter> take(const dead_letter_filter& filter, std::size_t limit);
+  // Removes and returns matching letters in scope (for replay), oldest first, at most `limit`.
+  [[nodiscard]] std::vector<dead_letter> take(const dead_letter_filter& filter, const replay_scope& scope,
+                                              std::size_t limit);
+  [[nodiscard]] replay_count count(const dead_letter_filter& filter, const replay_scope& scope) const;
+  // The sequence the next letter will get: a replay_scope::before that excludes later arrivals.
+  [[nodiscard]] std::uint64_t next_sequence() const;
   [[nodiscard]] std::optional<dead_letter> take(const message_id& id);
   // Puts letters back where they were (a replay that could not proceed), oldest first.
   void restore(std::vector<dead_letter> letters);
@@ -44,6 +62,7 @@ class dead_letter_store {
   mutable std::mutex mutex_;
   std::deque<dead_letter> letters_;  // by dead_lettered_at
   std::uint64_t total_ = 0;
+  std::uint64_t next_sequence_ = 1;
   std::uint64_t evicted_ = 0;
 };
 

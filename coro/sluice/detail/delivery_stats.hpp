@@ -16,6 +16,11 @@ struct delivery_stats {
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> retried{0};  // failures scheduled for another attempt
   std::atomic<std::uint64_t> snoozed{0};
+  std::atomic<std::uint64_t> timed_out{0};      // deliveries whose timeout raised their cancellation
+  std::atomic<std::uint64_t> stuck{0};          // revoked: still running after timeout + grace
+  std::atomic<std::uint64_t> lease_expired{0};  // revoked: the lease ended without renewal
+  std::atomic<std::uint64_t> heartbeats{0};     // automatic lease renewals
+  std::atomic<std::uint64_t> lease_lost{0};     // stale outcomes and extensions rejected
   std::atomic<bool> busy{false};
   latency_histogram queue_wait;  // enqueue to handler start
   latency_histogram processing;  // handler start to finish
@@ -30,6 +35,11 @@ struct delivery_stats {
     bump(totals.failed, failed.load(std::memory_order_relaxed));
     bump(totals.retried, retried.load(std::memory_order_relaxed));
     bump(totals.snoozed, snoozed.load(std::memory_order_relaxed));
+    bump(totals.timed_out, timed_out.load(std::memory_order_relaxed));
+    bump(totals.stuck, stuck.load(std::memory_order_relaxed));
+    bump(totals.lease_expired, lease_expired.load(std::memory_order_relaxed));
+    bump(totals.heartbeats, heartbeats.load(std::memory_order_relaxed));
+    bump(totals.lease_lost, lease_lost.load(std::memory_order_relaxed));
     totals.queue_wait.add(queue_wait);
     totals.processing.add(processing);
   }

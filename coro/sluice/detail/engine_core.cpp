@@ -164,6 +164,10 @@ void engine_core::stop(std::chrono::nanoseconds grace, stop_handler handler) {
     state_.store(run_state::stopping, std::memory_order_release);
   }
   for (auto& q : queues_) q->stop();
+  {
+    std::lock_guard lock(stop_mutex_);  // batched replays pausing between batches finish now
+    for (const auto& [a, strand] : replay_alarms_) asio::post(strand, [a = a] { a->cancel(); });
+  }
   const sys_time deadline = clock_.now() + std::chrono::duration_cast<sys_time::duration>(grace);
   asio::dispatch(control_, [this, deadline] {
     stop_alarm_.async_wait_until(deadline, asio::bind_executor(control_, [this](error_code ec) {
@@ -196,7 +200,7 @@ engine_stats engine_core::stats() const {
   s.queues.reserve(queues_.size());
   for (const auto& q : queues_) s.queues.push_back(q->stats());
   s.timer_expiries = stop_alarm_.expiries();
-  for (const auto& q : queues_) s.timer_expiries += q->timers().expiries();
+  for (const auto& q : queues_) s.timer_expiries += q->timers().expiries() + q->monitor().expiries();
   return s;
 }
 
@@ -232,13 +236,7 @@ std::optional<dead_letter> engine_core::find_dead_letter(const message_id& id) c
   return found;
 }
 
-error_code engine_core::requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options) {
-  if (letter.envelope.replays >= options_.max_replays && options.quarantined == replay_quarantined::skip) {
-    std::vector<dead_letter> back;
-    back.push_back(std::move(letter));
-    q.dead_letters().restore(std::move(back));
-    return make_error_code(errc::quarantined);
-  }
+void engine_core::requeue(queue_runtime& q, dead_letter letter, const replay_options& options) {
   auto m = std::make_unique<message>(std::move(letter.envelope));
   ++m->replays;
   if (options.attempts == replay_attempts::reset) {
@@ -247,6 +245,22 @@ error_code engine_core::requeue_dead_letter(queue_runtime& q, dead_letter letter
     m->first_failure_at = {};
   }
   q.publish_forced(std::move(m));
+}
+
+error_code engine_core::requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options) {
+  if (letter.envelope.replays >= options_.max_replays && options.quarantined == replay_quarantined::skip) {
+    std::vector<dead_letter> back;
+    back.push_back(std::move(letter));
+    q.dead_letters().restore(std::move(back));
+    return make_error_code(errc::quarantined);
+  }
+  if (options.dry_run) {
+    std::vector<dead_letter> back;
+    back.push_back(std::move(letter));
+    q.dead_letters().restore(std::move(back));
+    return {};
+  }
+  requeue(q, std::move(letter), options);
   return {};
 }
 
@@ -258,21 +272,66 @@ error_code engine_core::replay_dead_letter(const message_id& id, const replay_op
   return make_error_code(errc::not_found);
 }
 
-replay_report engine_core::replay_dead_letters(const dead_letter_filter& filter, const replay_options& options,
-                                               std::size_t limit) {
+replay_scope engine_core::scope_of(const queue_runtime& q, const replay_options& options,
+                                   const std::vector<std::uint64_t>* marks) const {
+  replay_scope scope;
+  if (options.quarantined == replay_quarantined::skip) scope.quarantine_at = options_.max_replays;
+  if (marks) scope.before = (*marks)[q.index()];
+  return scope;
+}
+
+std::vector<std::uint64_t> engine_core::dead_letter_marks() const {
+  std::vector<std::uint64_t> marks;
+  marks.reserve(queues_.size());
+  for (const auto& q : queues_) marks.push_back(q->dead_letters().next_sequence());
+  return marks;
+}
+
+replay_report engine_core::count_replay(const dead_letter_filter& filter, const replay_options& options,
+                                        const std::vector<std::uint64_t>& marks) const {
   replay_report report;
-  if (refuses(/*has_parent=*/false)) return report;
+  report.dry_run = options.dry_run;
   for_each_queue(filter, [&](queue_runtime& q) {
-    if (report.replayed >= limit) return;
-    for (auto& letter : q.dead_letters().take(filter, limit - report.replayed)) {
-      if (requeue_dead_letter(q, std::move(letter), options)) {
-        ++report.quarantined;
-      } else {
-        ++report.replayed;
-      }
-    }
+    const auto c = q.dead_letters().count(filter, scope_of(q, options, &marks));
+    report.replayed += c.replayable;
+    report.quarantined += c.quarantined;
   });
   return report;
+}
+
+std::size_t engine_core::replay_some(const dead_letter_filter& filter, const replay_options& options,
+                                     const std::vector<std::uint64_t>& marks, std::size_t limit) {
+  std::size_t replayed = 0;
+  for_each_queue(filter, [&](queue_runtime& q) {
+    if (replayed >= limit) return;
+    for (auto& letter : q.dead_letters().take(filter, scope_of(q, options, &marks), limit - replayed)) {
+      requeue(q, std::move(letter), options);
+      ++replayed;
+    }
+  });
+  return replayed;
+}
+
+replay_report engine_core::replay_dead_letters(const dead_letter_filter& filter, const replay_options& options,
+                                               std::size_t limit) {
+  if (refuses(/*has_parent=*/false)) return replay_report{};
+  const auto marks = dead_letter_marks();
+  replay_report report = count_replay(filter, options, marks);
+  report.replayed = std::min(report.replayed, limit);
+  if (options.dry_run) return report;
+  report.replayed = replay_some(filter, options, marks, limit);
+  report.batches = 1;
+  return report;
+}
+
+void engine_core::add_replay_alarm(const std::shared_ptr<alarm>& a, const asio::any_io_executor& strand) {
+  std::lock_guard lock(stop_mutex_);
+  replay_alarms_.emplace_back(a, strand);
+}
+
+void engine_core::remove_replay_alarm(const std::shared_ptr<alarm>& a) {
+  std::lock_guard lock(stop_mutex_);
+  std::erase_if(replay_alarms_, [a](const auto& entry) { return entry.first == a; });
 }
 
 std::size_t engine_core::purge_dead_letters(const dead_letter_filter& filter) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "sluice/dead_letters.hpp"
+#include "sluice/detail/dead_letter_store.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/detail/settlement.hpp"
 #include "sluice/handler.hpp"
@@ -28,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace sluice::detail {
@@ -81,6 +83,17 @@ class engine_core {
   [[nodiscard]] boost::system::error_code replay_dead_letter(const message_id& id, const replay_options& options);
   [[nodiscard]] replay_report replay_dead_letters(const dead_letter_filter& filter, const replay_options& options,
                                                   std::size_t limit);
+  // Batched replay steps (detail/batched_replay.cpp). marks: per queue, the dead-letter sequence
+  // where the replay started; letters arriving later are out of its scope.
+  [[nodiscard]] std::vector<std::uint64_t> dead_letter_marks() const;
+  [[nodiscard]] replay_report count_replay(const dead_letter_filter& filter, const replay_options& options,
+                                           const std::vector<std::uint64_t>& marks) const;
+  // Replays up to `limit` letters in scope; returns how many.
+  std::size_t replay_some(const dead_letter_filter& filter, const replay_options& options,
+                          const std::vector<std::uint64_t>& marks, std::size_t limit);
+  // A batched replay waiting between batches: stop() cancels its alarm (on its strand).
+  void add_replay_alarm(const std::shared_ptr<alarm>& a, const boost::asio::any_io_executor& strand);
+  void remove_replay_alarm(const std::shared_ptr<alarm>& a);
   std::size_t purge_dead_letters(const dead_letter_filter& filter);
   [[nodiscard]] std::map<std::string, std::uint64_t> dead_letter_error_types(const dead_letter_filter& filter) const;
 
@@ -91,6 +104,9 @@ class engine_core {
   template <class F>
   void for_each_queue(const dead_letter_filter& filter, F&& f) const;
   boost::system::error_code requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options);
+  void requeue(queue_runtime& q, dead_letter letter, const replay_options& options);
+  [[nodiscard]] replay_scope scope_of(const queue_runtime& q, const replay_options& options,
+                                      const std::vector<std::uint64_t>* marks) const;
 
   boost::asio::any_io_executor executor_;
   engine_options options_;
@@ -109,6 +125,8 @@ class engine_core {
   std::atomic<std::size_t> live_workers_{0};
   std::mutex stop_mutex_;
   std::vector<stop_handler> stop_waiters_;
+  std::vector<std::pair<std::shared_ptr<alarm>, boost::asio::any_io_executor>>
+      replay_alarms_;                                          // guarded by stop_mutex_
   boost::asio::strand<boost::asio::any_io_executor> control_;  // owns the stop alarm
   alarm stop_alarm_;
 };

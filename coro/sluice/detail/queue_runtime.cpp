@@ -15,6 +15,10 @@ namespace asio = boost::asio;
 namespace {
 constexpr std::size_t max_spare_envelopes = 1024;
 constexpr std::size_t max_recycled_payload_bytes = 4096;
+
+lease_terms lease_terms_of(const handler_options& o) {
+  return lease_terms{o.timeout, o.stuck_grace, o.lease_duration, o.heartbeat};
+}
 }  // namespace
 
 queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string name, queue_options options)
@@ -31,7 +35,8 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
       timekeeper_(core.executor(), core.clock(), *this),
       dead_letters_(options.dead_letter_capacity),
       dedup_(options.dedup_window),
-      workers_(core, *this) {}
+      workers_(core, *this),
+      monitor_(core.executor(), core.clock(), workers_) {}
 
 queue_runtime::~queue_runtime() {
   message* m = nullptr;
@@ -55,7 +60,7 @@ void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
 bool queue_runtime::add_handler(std::string type, handler_fn fn, handler_options options) {
   if (find_handler(type)) return false;
   handlers_.push_back(
-      std::make_unique<handler_entry>(handler_entry{std::move(type), std::move(fn), std::move(options)}));
+      std::make_unique<handler_entry>(handler_entry{std::move(type), std::move(fn), options, lease_terms_of(options)}));
   return true;
 }
 
@@ -65,12 +70,18 @@ void queue_runtime::start() {
     if (e) core_.log(log_level::error, "timekeeper of queue '" + name_ + "' died: " + describe(e).cause.what);
     core_.worker_exited();
   });
+  core_.worker_started();  // so does the lease monitor
+  asio::co_spawn(monitor_.executor(), monitor_.run(), [this](const std::exception_ptr& e) {
+    if (e) core_.log(log_level::error, "lease monitor of queue '" + name_ + "' died: " + describe(e).cause.what);
+    core_.worker_exited();
+  });
   workers_.start();
 }
 
 void queue_runtime::stop() noexcept {
   space_.close();  // blocked producers complete with shutting_down
   timekeeper_.stop();
+  monitor_.stop();  // from here the stop deadline, not handler timeouts, bounds the drain
   workers_.begin_stop();
 }
 

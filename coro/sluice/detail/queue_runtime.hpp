@@ -12,11 +12,13 @@
 
 #include "sluice/detail/dead_letter_store.hpp"
 #include "sluice/detail/dedup_index.hpp"
+#include "sluice/detail/lease_monitor.hpp"
 #include "sluice/detail/ordering_index.hpp"
 #include "sluice/detail/timekeeper.hpp"
 #include "sluice/detail/wake_signal.hpp"
 #include "sluice/detail/worker_pool.hpp"
 #include "sluice/handler.hpp"
+#include "sluice/lease/delivery_lease.hpp"
 #include "sluice/message/failure.hpp"
 #include "sluice/message/message.hpp"
 #include "sluice/options.hpp"
@@ -39,6 +41,7 @@ struct handler_entry {
   std::string type;
   handler_fn fn;
   handler_options options;
+  lease_terms terms;  // options' timeout and lease, as the delivery lease takes them
 };
 
 class queue_runtime {
@@ -77,6 +80,8 @@ class queue_runtime {
   wake_signal& space_signal() noexcept { return space_; }
   worker_pool& workers() noexcept { return workers_; }
   detail::timekeeper& timers() noexcept { return timekeeper_; }
+  lease_monitor& monitor() noexcept { return monitor_; }
+  [[nodiscard]] const lease_monitor& monitor() const noexcept { return monitor_; }
   dead_letter_store& dead_letters() noexcept { return dead_letters_; }
   dedup_index& dedup() noexcept { return dedup_; }
   // m (with an ordering key) settled or was dropped: publishes its key's next message.
@@ -118,6 +123,7 @@ class queue_runtime {
   dedup_index dedup_;
   ordering_index ordering_;
   worker_pool workers_;
+  lease_monitor monitor_;  // after workers_: it scans them
 };
 
 }  // namespace sluice::detail

@@ -74,20 +74,28 @@ void settlement::failed(queue_runtime& queue, delivery_stats& stats, random_sour
                         classified_failure why, std::chrono::nanoseconds took,
                         const delivery_outcome& outcome) noexcept {
   stats.processing.record_single_writer(took);
+  retry_or_dead_letter(queue, stats, random, std::move(m), std::move(why.cause), why.permanent || outcome.permanent);
+}
+
+void settlement::revoked(queue_runtime& queue, delivery_stats& stats, random_source& random, std::unique_ptr<message> m,
+                         failure cause) noexcept {
+  retry_or_dead_letter(queue, stats, random, std::move(m), std::move(cause), false);
+}
+
+void settlement::retry_or_dead_letter(queue_runtime& queue, delivery_stats& stats, random_source& random,
+                                      std::unique_ptr<message> m, failure cause, bool permanent) noexcept {
   delivery_stats::bump(stats.failed);
   const sys_time now = core_.clock().now();
   if (m->first_failure_at == sys_time{}) m->first_failure_at = now;
   try {
-    queue.record_failure(failure_record{m->id, m->type, m->attempt, why.cause, now});
+    queue.record_failure(failure_record{m->id, m->type, m->attempt, cause, now});
   } catch (...) {
     core_.log(log_level::warn, "could not record a handler failure (out of memory)");
   }
   const handler_options& options = queue.handler_at(m->handler_index).options;
-  if (why.permanent || outcome.permanent) {
-    return dead_letter_now(queue, std::move(m), dead_letter_reason::permanent_failure, std::move(why.cause));
-  }
+  if (permanent) return dead_letter_now(queue, std::move(m), dead_letter_reason::permanent_failure, std::move(cause));
   if (m->spent_attempts() > options.max_retries) {
-    return dead_letter_now(queue, std::move(m), dead_letter_reason::retries_exhausted, std::move(why.cause));
+    return dead_letter_now(queue, std::move(m), dead_letter_reason::retries_exhausted, std::move(cause));
   }
   const auto delay = backoff_delay(options.backoff, m->spent_attempts(), random);
   delivery_stats::bump(stats.retried);

@@ -45,11 +45,19 @@ class settlement {
   void failed(queue_runtime& queue, delivery_stats& stats, random_source& random, std::unique_ptr<message> m,
               classified_failure why, std::chrono::nanoseconds took, const delivery_outcome& outcome) noexcept;
 
+  // The lease monitor revoked a delivery (stuck or lease expired) and copied its message: a failed
+  // attempt, retried or dead-lettered like any other. `stats` and `random` are the monitor's.
+  void revoked(queue_runtime& queue, delivery_stats& stats, random_source& random, std::unique_ptr<message> m,
+               failure cause) noexcept;
+
   // Moves m into its queue's dead-letter store (logging an eviction if the store was full).
   void dead_letter_now(queue_runtime& queue, std::unique_ptr<message> m, dead_letter_reason reason,
                        failure cause) noexcept;
 
  private:
+  // Records the failure and retries m after its backoff, or dead-letters it.
+  void retry_or_dead_letter(queue_runtime& queue, delivery_stats& stats, random_source& random,
+                            std::unique_ptr<message> m, failure cause, bool permanent) noexcept;
   // Reschedules m (retry, snooze) unless a newer message for its dedup key supersedes it.
   void run_again(queue_runtime& queue, std::unique_ptr<message> m, sys_time due) noexcept;
   // m was acknowledged or dead-lettered: releases its dedup key (publishing a held follow-up).

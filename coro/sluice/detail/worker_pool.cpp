@@ -17,10 +17,36 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace sluice::detail {
 
 namespace asio = boost::asio;
+
+namespace {
+
+std::string millis(std::chrono::nanoseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
+
+failure revocation_cause(revocation why, const lease_terms& terms) {
+  if (why == revocation::stuck) {
+    return failure{"sluice::handler_stuck", "still running " + millis(terms.stuck_grace) + " after its timeout of " +
+                                                millis(terms.timeout) + " cancelled it; retried on a new worker"};
+  }
+  return failure{"sluice::lease_expired",
+                 "the lease of " + millis(terms.duration) + " ended without a heartbeat or an extension"};
+}
+
+// A handler that failed after its timeout fired: the timeout is the cause operators look for.
+void blame_timeout(classified_failure& f, const lease_terms& terms) {
+  f.cause.what = "timed out after " + millis(terms.timeout) + "; the handler then threw " + f.cause.error_type + ": " +
+                 f.cause.what;
+  f.cause.error_type = "sluice::handler_timeout";
+}
+
+}  // namespace
 
 struct worker_pool::worker {
   worker(std::uint64_t i, asio::strand<asio::any_io_executor> s) : id(i), strand(std::move(s)), executor(strand) {}
@@ -30,12 +56,16 @@ struct worker_pool::worker {
   asio::cancellation_signal cancel;  // emitted on `strand` only
   bool cancel_emitted = false;       // strand-local: reset the coroutine's cancellation state
   bool retired = false;              // left by consuming a retirement (live_ already counted)
+  bool replaced = false;             // its delivery was revoked and a new worker took its place (mutex_)
+  std::uint64_t running_epoch = 0;   // strand-local: the lease epoch of the running delivery, 0 = idle
+  delivery_lease lease;              // the running delivery's deadlines, shared with the monitor
   delivery_stats stats;
   random_source random{0};  // retry jitter; seeded per worker from engine_options::random_seed
   std::list<std::unique_ptr<worker>>::iterator self;
 };
 
-worker_pool::worker_pool(engine_core& core, queue_runtime& queue) : core_(core), queue_(queue) {}
+worker_pool::worker_pool(engine_core& core, queue_runtime& queue)
+    : core_(core), queue_(queue), monitor_random_(core.random_seed() ^ ~std::uint64_t{queue.index()}) {}
 
 worker_pool::~worker_pool() = default;
 
@@ -53,15 +83,27 @@ void worker_pool::collect(queue_stats& out) const {
   auto totals = std::make_unique<delivery_stats>();  // two histograms: too big for the stack
   std::lock_guard lock(mutex_);
   retired_.add_to(*totals);
+  monitor_stats_.add_to(*totals);
   std::uint64_t busy = 0;
+  std::uint64_t stuck_running = 0;
   for (const auto& w : workers_) {
     w->stats.add_to(*totals);
-    busy += w->stats.busy.load(std::memory_order_relaxed) ? 1 : 0;
+    if (w->replaced) {
+      ++stuck_running;
+    } else {
+      busy += w->stats.busy.load(std::memory_order_relaxed) ? 1 : 0;
+    }
   }
   out.processed = totals->processed.load(std::memory_order_relaxed);
   out.failed = totals->failed.load(std::memory_order_relaxed);
   out.retried = totals->retried.load(std::memory_order_relaxed);
   out.snoozed = totals->snoozed.load(std::memory_order_relaxed);
+  out.timed_out = totals->timed_out.load(std::memory_order_relaxed);
+  out.stuck = totals->stuck.load(std::memory_order_relaxed);
+  out.stuck_running = stuck_running;
+  out.lease_expired = totals->lease_expired.load(std::memory_order_relaxed);
+  out.heartbeats = totals->heartbeats.load(std::memory_order_relaxed);
+  out.lease_lost = totals->lease_lost.load(std::memory_order_relaxed);
   out.in_flight = busy;
   out.workers = live_;
   out.queue_wait = totals->queue_wait.summarize();
@@ -98,24 +140,75 @@ void worker_pool::begin_stop() noexcept {
 
 void worker_pool::cancel_in_flight() {
   std::lock_guard lock(mutex_);
-  for (auto& w : workers_) {
-    // Emit on the worker's own strand. The worker erases itself on that strand too, so look it up
-    // again there instead of holding a pointer that might dangle.
-    asio::post(w->strand, [this, id = w->id] {
-      std::unique_lock inner(mutex_);
-      for (auto& candidate : workers_) {
-        if (candidate->id == id) {
-          worker* target = candidate.get();
-          inner.unlock();
-          if (target->stats.busy.load(std::memory_order_relaxed)) {  // suspended inside its handler
-            target->cancel_emitted = true;
-            target->cancel.emit(asio::cancellation_type::terminal);
-          }
-          return;
+  for (auto& w : workers_) post_cancel_locked(*w, 0);
+}
+
+void worker_pool::post_cancel_locked(const worker& w, std::uint64_t epoch) {
+  // Emit on the worker's own strand. The worker erases itself on that strand too, so look it up
+  // again there instead of holding a pointer that might dangle.
+  asio::post(w.strand, [this, id = w.id, epoch] {
+    std::unique_lock inner(mutex_);
+    for (auto& candidate : workers_) {
+      if (candidate->id == id) {
+        worker* target = candidate.get();
+        inner.unlock();
+        // Still suspended inside the handler of that delivery (not a later one)?
+        if (target->running_epoch != 0 && (epoch == 0 || target->running_epoch == epoch)) {
+          target->cancel_emitted = true;
+          target->cancel.emit(asio::cancellation_type::terminal);
         }
+        return;
       }
-    });
+    }
+  });
+}
+
+sys_time worker_pool::expire_due(sys_time now) {
+  struct revoked_delivery {
+    std::unique_ptr<message> copy;
+    failure cause;
+  };
+  std::vector<revoked_delivery> revoked;
+  sys_time next = delivery_lease::never;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& w : workers_) {
+      if (w->replaced) continue;  // revoked already; its handler's outcome will be rejected
+      delivery_lease::check_result r;
+      try {
+        r = w->lease.check(now);
+      } catch (...) {  // no memory to copy the envelope: the lease stays; try again shortly
+        core_.log(log_level::error, "out of memory revoking a delivery of queue '" + queue_.name() + "'");
+        next = std::min(next, now + std::chrono::seconds(1));
+        continue;
+      }
+      if (r.heartbeat) delivery_stats::bump(monitor_stats_.heartbeats);
+      if (r.timed_out) delivery_stats::bump(monitor_stats_.timed_out);
+      if (r.cancel) post_cancel_locked(*w, r.epoch);
+      if (r.revoked == revocation::none) {
+        next = std::min(next, r.next);
+        continue;
+      }
+      const lease_terms& terms = queue_.handler_at(r.copy->handler_index).terms;
+      delivery_stats::bump(r.revoked == revocation::stuck ? monitor_stats_.stuck : monitor_stats_.lease_expired);
+      core_.log(log_level::warn, "queue '" + queue_.name() + "': delivery " + std::to_string(r.epoch) + " of " +
+                                     r.copy->id.to_string() +
+                                     (r.revoked == revocation::stuck ? " is stuck" : " lost its lease") +
+                                     "; the message is retried and the worker replaced");
+      w->replaced = true;  // the worker exits once its handler returns
+      --live_;
+      if (!stopping_.load(std::memory_order_acquire)) spawn_locked();  // keep the queue's parallelism
+      try {
+        revoked.push_back({std::move(r.copy), revocation_cause(r.revoked, terms)});
+      } catch (...) {
+        core_.log(log_level::error, "out of memory requeueing a revoked delivery");
+      }
+    }
   }
+  for (auto& r : revoked) {
+    core_.settle().revoked(queue_, monitor_stats_, monitor_random_, std::move(r.copy), std::move(r.cause));
+  }
+  return next;
 }
 
 bool worker_pool::should_exit(worker* w) noexcept {
@@ -152,7 +245,7 @@ void worker_pool::on_exit(worker* w, std::exception_ptr error) noexcept {
 void worker_pool::finish_exit(worker* w, const std::exception_ptr& error) noexcept {
   {
     std::lock_guard lock(mutex_);
-    if (!w->retired) --live_;
+    if (!w->retired && !w->replaced) --live_;
     w->stats.add_to(retired_);
     workers_.erase(w->self);
   }
@@ -198,6 +291,7 @@ asio::awaitable<void> worker_pool::run(worker* w) {
     }
     const sys_time started = now_hint ? *now_hint : core_.clock().now();
     now_hint = co_await deliver(w, std::move(m), started);
+    if (!now_hint) co_return;  // revoked: a replacement worker has taken this one's place
     if (++streak >= yield_every) {
       streak = 0;
       now_hint.reset();
@@ -206,17 +300,23 @@ asio::awaitable<void> worker_pool::run(worker* w) {
   }
 }
 
-asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<message> m, sys_time started) {
+asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::unique_ptr<message> m, sys_time started) {
   auto& stats = w->stats;
   stats.queue_wait.record_single_writer(started - m->enqueued_at);
   stats.busy.store(true, std::memory_order_relaxed);
   ++m->attempt;
+  ++m->lease_epoch;
   if (!m->dedup_key.empty()) queue_.dedup().on_take(*m);  // before anything reads the payload
   const handler_entry& h = queue_.handler_at(m->handler_index);
+  w->running_epoch = m->lease_epoch;
+  if (h.terms.any()) {
+    const sys_time deadline = w->lease.begin(*m, h.terms, started);
+    queue_.monitor().note(deadline);
+  }
   std::optional<classified_failure> failed;
   delivery_outcome outcome;
   {
-    context ctx(core_, *m, queue_.name(), w->executor, outcome);
+    context ctx(core_, *m, queue_.name(), w->executor, outcome, h.terms.any() ? &w->lease : nullptr, stats.lease_lost);
     // Classified right here, by catch clause: rethrowing to classify later would unwind again,
     // and unwinding dominates the cost of a failure.
     try {
@@ -231,6 +331,8 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
       failed = classify_unknown();
     }
   }
+  const delivery_lease::finish_result lease = h.terms.any() ? w->lease.finish() : delivery_lease::finish_result{};
+  w->running_epoch = 0;
   stats.busy.store(false, std::memory_order_relaxed);  // before the reset: no cancel lands after it
   if (w->cancel_emitted) {
     w->cancel_emitted = false;
@@ -238,7 +340,14 @@ asio::awaitable<sys_time> worker_pool::deliver(worker* w, std::unique_ptr<messag
   }
   const sys_time finished = core_.clock().now();
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started);
+  if (lease.revoked) {  // stale: the monitor requeued a copy; this outcome must not apply
+    delivery_stats::bump(stats.lease_lost);
+    stats.processing.record_single_writer(took);
+    queue_.recycle(std::move(m));
+    co_return std::nullopt;
+  }
   if (failed) {
+    if (lease.timed_out) blame_timeout(*failed, h.terms);
     core_.settle().failed(queue_, stats, w->random, std::move(m), std::move(*failed), took, outcome);
   } else {
     core_.settle().succeeded(queue_, stats, std::move(m), took, outcome);

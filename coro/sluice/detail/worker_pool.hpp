@@ -6,6 +6,7 @@
 #pragma once
 
 #include "sluice/detail/delivery_stats.hpp"
+#include "sluice/retry/backoff.hpp"
 #include "sluice/stats.hpp"
 #include "sluice/time/clock.hpp"
 
@@ -20,6 +21,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace sluice {
 struct message;
@@ -46,6 +48,11 @@ class worker_pool {
   // The stop deadline passed: cancel every running handler through its cancellation slot.
   void cancel_in_flight();
 
+  // For the lease monitor: acts on every delivery deadline due at `now` (cancels timed-out
+  // handlers, renews leases, revokes stuck or expired deliveries, requeueing their messages and
+  // replacing their workers); returns the earliest deadline still ahead.
+  [[nodiscard]] sys_time expire_due(sys_time now);
+
   [[nodiscard]] std::size_t live() const noexcept;
   // Fills processed, failed, in_flight, workers and the latency summaries of `out`.
   void collect(queue_stats& out) const;
@@ -54,8 +61,11 @@ class worker_pool {
   struct worker;
 
   boost::asio::awaitable<void> run(worker* w);
-  // Runs one message; `started` is when the worker took it. Returns when the handler finished.
-  boost::asio::awaitable<sys_time> deliver(worker* w, std::unique_ptr<message> m, sys_time started);
+  // Runs one message; `started` is when the worker took it. Returns when the handler finished:
+  // the finish time, or nullopt when the delivery had been revoked (the worker then exits).
+  boost::asio::awaitable<std::optional<sys_time>> deliver(worker* w, std::unique_ptr<message> m, sys_time started);
+  // Raises the cancellation of w's delivery `epoch` (0 = whatever runs) on w's strand.
+  void post_cancel_locked(const worker& w, std::uint64_t epoch);
   [[nodiscard]] bool should_exit(worker* w) noexcept;
   void spawn_locked();
   void on_exit(worker* w, std::exception_ptr error) noexcept;
@@ -66,6 +76,8 @@ class worker_pool {
   mutable std::mutex mutex_;
   std::list<std::unique_ptr<worker>> workers_;  // live workers; erased on their own strand
   delivery_stats retired_;                      // figures of workers that have exited
+  delivery_stats monitor_stats_;                // written by the lease monitor (under mutex_)
+  random_source monitor_random_;                // retry jitter of revoked deliveries (under mutex_)
   std::size_t live_ = 0;                        // spawned and not yet exited or retired
   std::atomic<std::size_t> retire_budget_{0};   // workers that should exit at the next chance
   std::atomic<bool> stopping_{false};

@@ -28,6 +28,7 @@ struct dead_letter {
   sys_time first_failure_at{};
   sys_time last_failure_at{};
   sys_time dead_lettered_at{};
+  std::uint64_t sequence = 0;  // arrival order in its queue's dead-letter store (set by the store)
 };
 
 // Selects dead letters for list, replay, purge and statistics; empty fields match everything.

@@ -28,11 +28,12 @@ struct message {
   std::string dedup_key;     // empty = not deduplicated
   std::string ordering_key;  // empty = no per-key ordering
   sys_time enqueued_at{};
-  sys_time not_before{};        // delayed or scheduled delivery; zero = as soon as possible
-  std::uint32_t attempt = 0;    // deliveries started so far (the first delivery is attempt 1); never decreases
-  std::uint32_t snoozes = 0;    // deliveries that ended in a snooze: they do not spend the retry budget
-  std::uint32_t replays = 0;    // times an operator replayed it out of the dead-letter queue
-  sys_time first_failure_at{};  // zero until the first failed delivery
+  sys_time not_before{};          // delayed or scheduled delivery; zero = as soon as possible
+  std::uint32_t attempt = 0;      // deliveries started so far (the first delivery is attempt 1); never decreases
+  std::uint32_t snoozes = 0;      // deliveries that ended in a snooze: they do not spend the retry budget
+  std::uint32_t replays = 0;      // times an operator replayed it out of the dead-letter queue
+  std::uint64_t lease_epoch = 0;  // checkouts so far: fences outcomes of revoked deliveries
+  sys_time first_failure_at{};    // zero until the first failed delivery
 
   // Runtime routing, resolved when the message is admitted; not part of the persisted form.
   std::uint32_t queue_index = 0;
@@ -54,6 +55,7 @@ struct message {
     attempt = 0;
     snoozes = 0;
     replays = 0;
+    lease_epoch = 0;
     first_failure_at = {};
     queue_index = 0;
     handler_index = 0;
