@@ -4,6 +4,7 @@
 
 #include "sluice/log.hpp"
 #include "sluice/message/message.hpp"
+#include "sluice/observer.hpp"
 #include "sluice/retry/backoff.hpp"
 #include "sluice/time/clock.hpp"
 
@@ -79,6 +80,8 @@ struct engine_options {
   std::uint32_t max_replays = 5;
   // Seeds retry jitter; 0 = a random seed. Tests fix it to replay exact retry times.
   std::uint64_t random_seed = 0;
+  // Sees how every delivery ended (sluice/observer.hpp); empty = none (no cost).
+  delivery_observer observer;
 };
 
 struct enqueue_options {

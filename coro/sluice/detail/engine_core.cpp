@@ -52,6 +52,14 @@ void engine_core::log(log_level level, std::string_view line) const {
   }
 }
 
+void engine_core::notify_observer(std::string_view queue, const message& m, settle_outcome outcome) const noexcept {
+  try {
+    options_.observer(settled_delivery{queue, m, outcome});
+  } catch (...) {
+    log(log_level::warn, "the delivery observer threw; ignored");
+  }
+}
+
 error_code engine_core::declare_queue(std::string_view name, queue_options options) {
   if (name.empty()) return make_error_code(errc::invalid_argument);
   if (state_.load() != run_state::created) return make_error_code(errc::invalid_argument);

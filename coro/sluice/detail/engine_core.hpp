@@ -50,6 +50,10 @@ class engine_core {
   [[nodiscard]] sluice::clock& clock() const noexcept { return clock_; }
   void log(log_level level, std::string_view line) const;
   [[nodiscard]] settlement& settle() noexcept { return settlement_; }
+  // Tells engine_options::observer, if any, how a delivery ended.
+  void observe(std::string_view queue, const message& m, settle_outcome outcome) const noexcept {
+    if (options_.observer) notify_observer(queue, m, outcome);
+  }
 
   [[nodiscard]] boost::system::error_code declare_queue(std::string_view name, queue_options options);
   [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn,
@@ -101,6 +105,7 @@ class engine_core {
   enum class run_state : std::uint8_t { created, running, stopping, stopped };
 
   void maybe_finish_stop();
+  void notify_observer(std::string_view queue, const message& m, settle_outcome outcome) const noexcept;
   template <class F>
   void for_each_queue(const dead_letter_filter& filter, F&& f) const;
   boost::system::error_code requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options);

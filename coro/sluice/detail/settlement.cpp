@@ -63,9 +63,11 @@ void settlement::succeeded(queue_runtime& queue, delivery_stats& stats, std::uni
   if (outcome.snooze) {
     ++m->snoozes;
     delivery_stats::bump(stats.snoozed);
+    core_.observe(queue.name(), *m, settle_outcome::snoozed);
     return run_again(queue, std::move(m), core_.clock().now() + *outcome.snooze);
   }
   delivery_stats::bump(stats.processed);
+  core_.observe(queue.name(), *m, settle_outcome::acknowledged);
   release_key(queue, *m);
   queue.recycle(std::move(m));
 }
@@ -99,6 +101,7 @@ void settlement::retry_or_dead_letter(queue_runtime& queue, delivery_stats& stat
   }
   const auto delay = backoff_delay(options.backoff, m->spent_attempts(), random);
   delivery_stats::bump(stats.retried);
+  core_.observe(queue.name(), *m, settle_outcome::retry_scheduled);
   run_again(queue, std::move(m), now + delay);
 }
 
@@ -107,6 +110,7 @@ void settlement::run_again(queue_runtime& queue, std::unique_ptr<message> m, sys
     auto r = queue.dedup().on_requeue(*m);
     if (r.release) queue.publish_forced(std::move(r.release));
     if (r.superseded) {  // a newer message for its key will run
+      core_.observe(queue.name(), *m, settle_outcome::superseded);
       queue.release_ordering(*m);
       return queue.recycle(std::move(m));
     }
@@ -137,6 +141,7 @@ void settlement::dead_letter_now(queue_runtime& queue, std::unique_ptr<message> 
     letter.last_failure_at = now;
     letter.dead_lettered_at = now;
     release_key(queue, *m);
+    core_.observe(queue.name(), *m, settle_outcome::dead_lettered);
     letter.envelope = std::move(*m);
     if (auto evicted = queue.dead_letters().add(std::move(letter))) {
       core_.log(log_level::warn, "dead-letter queue of '" + queue.name() + "' is full: evicted the oldest letter " +

@@ -231,9 +231,13 @@ void worker_pool::spawn_locked() {
   raw->self = std::prev(workers_.end());
   ++live_;
   core_.worker_started();
-  asio::co_spawn(raw->strand, run(raw),
-                 asio::bind_cancellation_slot(raw->cancel.slot(),
-                                              [this, raw](std::exception_ptr e) { on_exit(raw, std::move(e)); }));
+  // Posted, not spawned here: co_spawn dispatches, so called from inside a handler it would run
+  // the worker inline while we still hold mutex_ (the lease monitor replaces workers that way).
+  asio::post(raw->strand, [this, raw] {
+    asio::co_spawn(raw->strand, run(raw),
+                   asio::bind_cancellation_slot(raw->cancel.slot(),
+                                                [this, raw](std::exception_ptr e) { on_exit(raw, std::move(e)); }));
+  });
 }
 
 void worker_pool::on_exit(worker* w, std::exception_ptr error) noexcept {
@@ -342,6 +346,7 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started);
   if (lease.revoked) {  // stale: the monitor requeued a copy; this outcome must not apply
     delivery_stats::bump(stats.lease_lost);
+    core_.observe(queue_.name(), *m, settle_outcome::lease_lost);
     stats.processing.record_single_writer(took);
     queue_.recycle(std::move(m));
     co_return std::nullopt;
