@@ -64,7 +64,9 @@ asio::awaitable<void> engine_producer(sluice::engine& eng, int count) {
 
 // range(0): io threads; failing_percent: messages whose first attempt fails and is retried
 // (fixed 0 ms backoff, so the retry goes through the timekeeper at once).
-void bm_engine_throughput_failing(benchmark::State& state, int failing_percent) {
+// watched: handlers run under the default timeout and lease (the lease monitor's bookkeeping on
+// every delivery); unwatched: timeout and lease 0.
+void bm_engine_throughput_with(benchmark::State& state, int failing_percent, bool watched) {
   const int threads = static_cast<int>(state.range(0));
   double overflows = 0;
   double wakeups = 0;
@@ -74,6 +76,10 @@ void bm_engine_throughput_failing(benchmark::State& state, int failing_percent) 
     options.default_handler.backoff.strategy = sluice::backoff_strategy::fixed;
     options.default_handler.backoff.initial = std::chrono::milliseconds(0);
     options.default_handler.backoff.max = std::chrono::milliseconds(0);
+    if (!watched) {
+      options.default_handler.timeout = std::chrono::milliseconds(0);
+      options.default_handler.lease_duration = std::chrono::milliseconds(0);
+    }
     sluice::engine eng(ioc.get_executor(), options);
     sluice::queue_options q;
     q.capacity = queue_capacity;
@@ -106,7 +112,11 @@ void bm_engine_throughput_failing(benchmark::State& state, int failing_percent) 
   state.counters["worker_wakeups_per_run"] = wakeups / static_cast<double>(state.iterations());
 }
 
-void bm_engine_throughput(benchmark::State& state) { bm_engine_throughput_failing(state, 0); }
+void bm_engine_throughput_failing(benchmark::State& state, int failing_percent) {
+  bm_engine_throughput_with(state, failing_percent, true);
+}
+void bm_engine_throughput(benchmark::State& state) { bm_engine_throughput_with(state, 0, true); }
+void bm_engine_throughput_unwatched(benchmark::State& state) { bm_engine_throughput_with(state, 0, false); }
 
 asio::awaitable<void> channel_producer(channel& ch, int count) {
   for (int i = 0; i < count; ++i) {
@@ -301,6 +311,13 @@ BENCHMARK_CAPTURE(bm_engine_throughput_failing, retrying, 10)
     ->UseRealTime();
 BENCHMARK_CAPTURE(bm_engine_throughput_failing, success, 0)
     ->Name("e2e_retrying/all_success")
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// The cost of timeouts and leases: default handler options against handlers without either.
+BENCHMARK(bm_engine_throughput)->Name("e2e_leases/sluice")->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(bm_engine_throughput_unwatched)
+    ->Name("e2e_leases/no_timeout_no_lease")
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

@@ -59,8 +59,9 @@ void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
 
 bool queue_runtime::add_handler(std::string type, handler_fn fn, handler_options options) {
   if (find_handler(type)) return false;
+  const lease_terms terms = lease_terms_of(options);
   handlers_.push_back(
-      std::make_unique<handler_entry>(handler_entry{std::move(type), std::move(fn), options, lease_terms_of(options)}));
+      std::make_unique<handler_entry>(handler_entry{std::move(type), std::move(fn), std::move(options), terms}));
   return true;
 }
 
