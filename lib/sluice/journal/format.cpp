@@ -1,0 +1,106 @@
+// Journal encoding (see format.hpp and docs/journal-format.md).
+#include "sluice/journal/format.hpp"
+
+#include "sluice/journal/crc32c.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace sluice::journal {
+
+namespace {
+
+void put32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
+}
+void put64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
+}
+std::uint32_t get32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+std::uint64_t get64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+void encode(const segment_header& h, std::string& out) {
+  const std::size_t start = out.size();
+  out.append(segment_magic.data(), segment_magic.size());
+  put32(out, h.version);
+  put32(out, static_cast<std::uint32_t>(segment_header_size));
+  out.append(reinterpret_cast<const char*>(h.instance.data()), h.instance.size());
+  put64(out, h.base_lsn);
+  put64(out, h.created_unix_ms);
+  out.append(12, '\0');
+  const auto crc = crc32c::mask(crc32c::value(out.data() + start, out.size() - start));
+  put32(out, crc);
+}
+
+std::optional<segment_header> decode_segment_header(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < segment_header_size) return std::nullopt;
+  const std::uint8_t* p = bytes.data();
+  if (crc32c::unmask(get32(p + 60)) != crc32c::value(p, 60)) return std::nullopt;
+  if (std::memcmp(p, segment_magic.data(), segment_magic.size()) != 0) return std::nullopt;
+  segment_header h;
+  h.version = get32(p + 8);
+  if (h.version != format_version || get32(p + 12) != segment_header_size) return std::nullopt;
+  std::copy_n(p + 16, h.instance.size(), h.instance.begin());
+  h.base_lsn = get64(p + 32);
+  h.created_unix_ms = get64(p + 40);
+  return h;
+}
+
+void encode_record(std::uint64_t lsn, std::uint64_t batch_first_lsn, record_type type, std::uint8_t flags,
+                   std::string_view payload, std::string& out) {
+  const std::size_t start = out.size();
+  put32(out, 0);  // header CRC, filled below
+  put32(out, static_cast<std::uint32_t>(payload.size()));
+  put64(out, lsn);
+  put64(out, batch_first_lsn);
+  out.push_back(static_cast<char>(type));
+  out.push_back(static_cast<char>(flags));
+  out.append(2, '\0');
+  put32(out, crc32c::mask(crc32c::value(payload.data(), payload.size())));
+  const auto header_crc = crc32c::mask(crc32c::value(out.data() + start + 4, record_header_size - 4));
+  for (int i = 0; i < 4; ++i)
+    out[start + static_cast<std::size_t>(i)] = static_cast<char>((header_crc >> (8 * i)) & 0xffU);
+  out.append(payload);
+}
+
+std::optional<record_header> decode_record_header(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < record_header_size) return std::nullopt;
+  const std::uint8_t* p = bytes.data();
+  if (crc32c::unmask(get32(p)) != crc32c::value(p + 4, record_header_size - 4)) return std::nullopt;
+  record_header h;
+  h.payload_length = get32(p + 4);
+  h.lsn = get64(p + 8);
+  h.batch_first_lsn = get64(p + 16);
+  h.type = static_cast<record_type>(p[24]);
+  h.flags = p[25];
+  h.payload_crc = get32(p + 28);
+  if (h.payload_length > max_record_payload || p[26] != 0 || p[27] != 0) return std::nullopt;
+  if (h.lsn == 0 || h.batch_first_lsn == 0 || h.batch_first_lsn > h.lsn) return std::nullopt;
+  return h;
+}
+
+std::string segment_file_name(std::uint64_t base_lsn) {
+  std::string digits = std::to_string(base_lsn);
+  return std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".sjl";
+}
+
+std::optional<std::uint64_t> parse_segment_file_name(std::string_view name) {
+  if (name.size() != 24 || name.substr(20) != ".sjl") return std::nullopt;
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + 20, v);
+  if (ec != std::errc{} || end != name.data() + 20) return std::nullopt;
+  return v;
+}
+
+}  // namespace sluice::journal

@@ -1,0 +1,112 @@
+// Segment scanning and tail classification (see segment_scan.hpp).
+#include "sluice/journal/segment_scan.hpp"
+
+#include "sluice/journal/crc32c.hpp"
+
+#include <algorithm>
+
+namespace sluice::journal {
+
+namespace {
+
+bool all_zero(std::span<const std::uint8_t> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
+}
+
+// A whole, valid record at `off` (header and payload CRCs both hold)?
+std::optional<record_header> whole_record_at(std::span<const std::uint8_t> bytes, std::size_t off) {
+  auto h = decode_record_header(bytes.subspan(off));
+  if (!h) return std::nullopt;
+  const std::size_t end = off + record_header_size + h->payload_length;
+  if (end > bytes.size()) return std::nullopt;
+  const auto payload = bytes.subspan(off + record_header_size, h->payload_length);
+  if (crc32c::unmask(h->payload_crc) != crc32c::value(payload.data(), payload.size())) return std::nullopt;
+  return h;
+}
+
+}  // namespace
+
+segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t expected_first_lsn, bool last) {
+  segment_scan out;
+  auto fail = [&](std::size_t offset, std::uint64_t after, std::string why) {
+    out.corrupt = corruption{offset, after, std::move(why)};
+    return out;
+  };
+  out.header = decode_segment_header(bytes);
+  if (!out.header) {
+    // The writer syncs a new segment's header before its first record: a bad header is torn only
+    // in a newest segment that holds nothing beyond it.
+    if (last && (bytes.size() <= segment_header_size || all_zero(bytes.subspan(segment_header_size)))) {
+      out.torn = torn_tail{0, bytes.size(), 0, bytes.empty() ? "empty segment" : "unfinished segment header"};
+      return out;
+    }
+    return fail(0, expected_first_lsn == 0 ? 0 : expected_first_lsn - 1, "bad segment header");
+  }
+  if (expected_first_lsn != 0 && out.header->base_lsn != expected_first_lsn) {
+    return fail(0, expected_first_lsn - 1,
+                "segment starts at LSN " + std::to_string(out.header->base_lsn) + ", expected " +
+                    std::to_string(expected_first_lsn));
+  }
+  std::uint64_t expect = out.header->base_lsn;
+  std::uint64_t batch_first = expect;
+  std::size_t off = segment_header_size;
+  std::size_t batch_start = off;
+  out.durable_end = off;
+  out.next_lsn = expect;
+  std::vector<scanned_record> batch;
+  std::string damage;
+  bool provable = false;  // the damage cannot be a torn write (a CRC-valid record out of place)
+  while (off < bytes.size()) {
+    auto h = decode_record_header(bytes.subspan(off));
+    if (!h) {
+      damage = bytes.size() - off < record_header_size ? "incomplete record header" : "bad record header CRC";
+      break;
+    }
+    if (h->lsn != expect || h->batch_first_lsn != batch_first) {
+      provable = whole_record_at(bytes, off).has_value();
+      damage = "record LSN " + std::to_string(h->lsn) + " (batch " + std::to_string(h->batch_first_lsn) +
+               "), expected " + std::to_string(expect) + " (batch " + std::to_string(batch_first) + ")";
+      break;
+    }
+    const std::size_t end = off + record_header_size + h->payload_length;
+    if (end > bytes.size()) {
+      damage = "incomplete record";
+      break;
+    }
+    const auto payload = bytes.subspan(off + record_header_size, h->payload_length);
+    if (crc32c::unmask(h->payload_crc) != crc32c::value(payload.data(), payload.size())) {
+      damage = "bad payload CRC";
+      break;
+    }
+    batch.push_back(scanned_record{*h, payload, off});
+    ++expect;
+    off = end;
+    if (h->flags & batch_end) {
+      out.records.insert(out.records.end(), batch.begin(), batch.end());
+      batch.clear();
+      batch_first = expect;
+      batch_start = off;
+      out.durable_end = off;
+      out.next_lsn = expect;
+    }
+  }
+  if (damage.empty() && batch.empty()) return out;  // clean end
+  if (damage.empty()) damage = "unfinished batch (no batch end)";
+  const std::uint64_t last_good = out.next_lsn - 1;
+  if (!last) return fail(off, last_good, damage + " in a sealed segment");
+  if (provable) return fail(off, last_good, damage);
+  // A whole valid record of a later batch after the damage proves the damaged batch was synced.
+  for (std::size_t probe = off + 1; probe + record_header_size <= bytes.size(); ++probe) {
+    if (auto later = whole_record_at(bytes, probe); later && later->batch_first_lsn != batch_first) {
+      return fail(off, last_good,
+                  damage + "; a valid record of a later batch (LSN " + std::to_string(later->lsn) +
+                      ") follows at offset " + std::to_string(probe));
+    }
+  }
+  const bool zeros = all_zero(bytes.subspan(batch_start));
+  out.torn = torn_tail{batch_start, bytes.size() - batch_start, batch.empty() ? 0 : batch_first,
+                       zeros ? "zero-filled tail" : damage};
+  return out;
+}
+
+}  // namespace sluice::journal

@@ -1,0 +1,58 @@
+// Reads one journal segment from its bytes and says exactly what it holds: the records of every
+// complete batch, and how the segment ends: cleanly, in a torn tail (an unfinished last batch the
+// writer never acknowledged, cut and reported), or in corruption (fail closed, naming the offset
+// and LSNs).
+//
+// The rule that separates the two: the writer starts a batch only after the previous batch's
+// fdatasync returned, so only the final batch of the final segment can be torn. Damage there is a
+// torn tail; damage anywhere else, or followed by a whole valid record of a later batch, is
+// corruption. Zero-filled tails (a file extended by a crash) are torn tails. A length is used only
+// after the header CRC that covers it has been verified.
+// Thread-safety: a pure function.
+#pragma once
+
+#include "sluice/journal/format.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sluice::journal {
+
+struct scanned_record {
+  record_header header;
+  std::span<const std::uint8_t> payload;  // into the scanned bytes
+  std::size_t offset = 0;
+};
+
+struct corruption {
+  std::size_t offset = 0;       // where the damage starts
+  std::uint64_t after_lsn = 0;  // the last good LSN before it (0: none)
+  std::string reason;
+};
+
+struct torn_tail {
+  std::size_t offset = 0;       // cut here (the end of the last complete batch)
+  std::size_t bytes = 0;        // bytes cut
+  std::uint64_t first_lsn = 0;  // LSNs of the unfinished batch, when readable (0: none)
+  std::string reason;
+};
+
+struct segment_scan {
+  std::optional<segment_header> header;
+  std::vector<scanned_record> records;  // complete batches only, in LSN order
+  std::size_t durable_end = 0;          // end of the last complete batch
+  std::uint64_t next_lsn = 0;           // the LSN after the last complete batch
+  std::optional<torn_tail> torn;
+  std::optional<corruption> corrupt;
+};
+
+// expected_first_lsn: the LSN the segment must start at (0 = take the header's). last: whether
+// this is the newest segment (the only one allowed a torn tail).
+[[nodiscard]] segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t expected_first_lsn,
+                                        bool last);
+
+}  // namespace sluice::journal

@@ -1,0 +1,195 @@
+// Journal torture on the segment scanner: truncation at every byte offset of the last 8 batches,
+// every single-bit flip in the last 16 records and in the segment header, zero-filled tails,
+// corrupted lengths, LSN gaps and damage in sealed segments. Damage is always reported (torn tail
+// or corruption); what is returned is always an unaltered prefix of complete batches.
+#include "sluice/journal/segment_scan.hpp"
+#include "sluice/journal/crc32c.hpp"
+#include "sluice/journal/format.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace j = sluice::journal;
+
+namespace {
+
+struct built {
+  std::string bytes;
+  std::vector<std::size_t> batch_ends;  // byte offsets where each batch ends
+  std::vector<std::size_t> record_starts;
+  std::vector<std::string> payloads;  // by LSN - base
+  std::vector<std::size_t> records_before_batch_end;
+};
+
+built build_segment(std::uint64_t base, int batches, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  built b;
+  j::segment_header h;
+  h.base_lsn = base;
+  h.instance[0] = 7;
+  j::encode(h, b.bytes);
+  std::uint64_t lsn = base;
+  for (int i = 0; i < batches; ++i) {
+    const int n = 1 + static_cast<int>(rng() % 4);
+    const std::uint64_t first = lsn;
+    for (int r = 0; r < n; ++r) {
+      std::string payload(rng() % 80, '\0');
+      for (auto& c : payload) c = static_cast<char>(rng());
+      b.record_starts.push_back(b.bytes.size());
+      j::encode_record(lsn, first, j::record_type::enqueue, r + 1 == n ? j::batch_end : 0, payload, b.bytes);
+      b.payloads.push_back(payload);
+      ++lsn;
+    }
+    b.batch_ends.push_back(b.bytes.size());
+    b.records_before_batch_end.push_back(b.payloads.size());
+  }
+  return b;
+}
+
+std::span<const std::uint8_t> view(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// The scan returned an unaltered prefix of the built records.
+bool is_prefix(const j::segment_scan& s, const built& b) {
+  if (s.records.size() > b.payloads.size()) return false;
+  for (std::size_t i = 0; i < s.records.size(); ++i) {
+    const auto& p = s.records[i].payload;
+    if (std::string(reinterpret_cast<const char*>(p.data()), p.size()) != b.payloads[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(segment_scan_suite)
+
+BOOST_AUTO_TEST_CASE(a_clean_segment_reads_back_every_record) {
+  const auto b = build_segment(100, 20, 1);
+  const auto s = j::scan_segment(view(b.bytes), 100, true);
+  BOOST_TEST(!s.torn.has_value());
+  BOOST_TEST(!s.corrupt.has_value());
+  BOOST_TEST(s.records.size() == b.payloads.size());
+  BOOST_TEST(is_prefix(s, b));
+  BOOST_TEST(s.durable_end == b.bytes.size());
+  BOOST_TEST(s.next_lsn == 100 + b.payloads.size());
+  BOOST_TEST(s.header->instance[0] == 7);
+}
+
+BOOST_AUTO_TEST_CASE(truncation_at_every_offset_of_the_last_8_batches_cuts_back_to_a_batch_end) {
+  const auto b = build_segment(1, 40, 2);
+  const std::size_t from = b.batch_ends[b.batch_ends.size() - 9];
+  int torn = 0;
+  for (std::size_t cut = from; cut <= b.bytes.size(); ++cut) {
+    const std::string truncated = b.bytes.substr(0, cut);
+    const auto s = j::scan_segment(view(truncated), 1, true);
+    BOOST_TEST_REQUIRE(!s.corrupt.has_value(), "cut at " << cut << ": " << s.corrupt->reason);
+    // Everything up to the last batch end at or before the cut, nothing after.
+    std::size_t expect_records = 0;
+    std::size_t expect_end = j::segment_header_size;
+    for (std::size_t i = 0; i < b.batch_ends.size(); ++i) {
+      if (b.batch_ends[i] <= cut) {
+        expect_records = b.records_before_batch_end[i];
+        expect_end = b.batch_ends[i];
+      }
+    }
+    BOOST_TEST_REQUIRE(s.records.size() == expect_records, "cut at " << cut);
+    BOOST_TEST_REQUIRE(s.durable_end == expect_end);
+    BOOST_TEST_REQUIRE(s.torn.has_value() == (cut != expect_end), "cut at " << cut);
+    BOOST_TEST_REQUIRE(is_prefix(s, b));
+    torn += s.torn.has_value();
+  }
+  BOOST_TEST(torn > 0);
+}
+
+BOOST_AUTO_TEST_CASE(every_bit_flip_in_the_last_16_records_is_detected) {
+  const auto b = build_segment(1, 30, 3);
+  const std::size_t from = b.record_starts[b.record_starts.size() - 16];
+  std::size_t flips = 0, corrupt = 0, torn = 0;
+  for (std::size_t byte = from; byte < b.bytes.size(); ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = b.bytes;
+      damaged[byte] = static_cast<char>(damaged[byte] ^ (1 << bit));
+      const auto s = j::scan_segment(view(damaged), 1, true);
+      ++flips;
+      BOOST_TEST_REQUIRE((s.torn.has_value() || s.corrupt.has_value()),
+                         "silent flip at byte " << byte << " bit " << bit);
+      BOOST_TEST_REQUIRE(is_prefix(s, b));
+      corrupt += s.corrupt.has_value();
+      torn += s.torn.has_value();
+    }
+  }
+  BOOST_TEST_MESSAGE(flips << " flips: " << corrupt << " corruption (fail closed), " << torn
+                           << " torn final batch (cut and reported)");
+  BOOST_TEST(corrupt > 0);
+  BOOST_TEST(torn > 0);
+}
+
+BOOST_AUTO_TEST_CASE(every_bit_flip_in_the_segment_header_fails_closed) {
+  const auto b = build_segment(1, 3, 4);
+  for (std::size_t byte = 0; byte < j::segment_header_size; ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = b.bytes;
+      damaged[byte] = static_cast<char>(damaged[byte] ^ (1 << bit));
+      const auto s = j::scan_segment(view(damaged), 1, true);
+      BOOST_TEST_REQUIRE(s.corrupt.has_value(), "header byte " << byte << " bit " << bit);
+      BOOST_TEST_REQUIRE(s.records.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_zero_filled_tail_is_torn_and_keeps_every_record) {
+  const auto b = build_segment(1, 10, 5);
+  const std::string extended = b.bytes + std::string(4096, '\0');
+  const auto s = j::scan_segment(view(extended), 1, true);
+  BOOST_TEST(!s.corrupt.has_value());
+  BOOST_REQUIRE(s.torn.has_value());
+  BOOST_TEST(s.torn->reason == "zero-filled tail");
+  BOOST_TEST(s.torn->offset == b.bytes.size());
+  BOOST_TEST(s.records.size() == b.payloads.size());
+}
+
+BOOST_AUTO_TEST_CASE(corrupted_lengths_are_never_trusted) {
+  const auto b = build_segment(1, 10, 6);
+  const std::size_t rec = b.record_starts[b.record_starts.size() / 2];
+  for (std::uint32_t len : {0U, 1U, 1000U, 0x7fffffffU, 0xffffffffU}) {
+    std::string damaged = b.bytes;
+    for (int i = 0; i < 4; ++i) damaged[rec + 4 + i] = static_cast<char>((len >> (8 * i)) & 0xffU);
+    const auto s = j::scan_segment(view(damaged), 1, true);
+    BOOST_TEST(s.corrupt.has_value());  // a later batch follows: the damaged one had been synced
+    BOOST_TEST(is_prefix(s, b));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(damage_in_a_sealed_segment_fails_closed) {
+  const auto b = build_segment(1, 10, 7);
+  const std::string truncated = b.bytes.substr(0, b.bytes.size() - 3);
+  const auto s = j::scan_segment(view(truncated), 1, /*last=*/false);
+  BOOST_REQUIRE(s.corrupt.has_value());
+  BOOST_TEST(s.corrupt->reason.find("sealed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_lsn_gap_or_a_foreign_segment_fails_closed) {
+  const auto b = build_segment(50, 3, 8);
+  BOOST_TEST(j::scan_segment(view(b.bytes), 49, true).corrupt.has_value());
+  // A CRC-valid record with the wrong LSN cannot be a torn write.
+  auto c = build_segment(1, 3, 9);
+  std::string tail;
+  j::encode_record(1000, 1000, j::record_type::ack, j::batch_end, "x", tail);
+  const auto s = j::scan_segment(view(c.bytes + tail), 1, true);
+  BOOST_REQUIRE(s.corrupt.has_value());
+  BOOST_TEST(s.corrupt->after_lsn == c.payloads.size());
+}
+
+BOOST_AUTO_TEST_CASE(segment_names_sort_by_lsn_and_parse_back) {
+  BOOST_TEST(j::segment_file_name(42) == "00000000000000000042.sjl");
+  BOOST_TEST(*j::parse_segment_file_name("00000000000000000042.sjl") == 42U);
+  BOOST_TEST(!j::parse_segment_file_name("0000000000000000042.sjl").has_value());
+  BOOST_TEST(!j::parse_segment_file_name("0000000000000000004x.sjl").has_value());
+  BOOST_TEST(j::segment_file_name(9) < j::segment_file_name(10));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
