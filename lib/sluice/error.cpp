@@ -42,6 +42,8 @@ class category final : public boost::system::error_category {
         return "already registered";
       case errc::quarantined:
         return "dead letter is quarantined after too many replays (force to replay it)";
+      case errc::directory_locked:
+        return "the data directory is locked by another process or engine";
       default:
         return "unknown sluice error " + std::to_string(value);
     }

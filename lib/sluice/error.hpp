@@ -25,6 +25,7 @@ enum class errc {
   not_running,           // the operation needs a started engine
   already_exists,        // a queue or handler with that name is already registered
   quarantined,           // a dead letter replayed max_replays times; replay it with force
+  directory_locked,      // another process or engine holds the data directory
 };
 
 [[nodiscard]] const boost::system::error_category& error_category() noexcept;

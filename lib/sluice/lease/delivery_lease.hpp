@@ -2,24 +2,28 @@
 // deadline. A worker begins and finishes deliveries; the queue's lease monitor checks the deadlines
 // when they are due; the handler's context extends the lease. The state machine:
 //
-//   idle --begin--> running --timeout--> timed_out --grace--> revoked (stuck)
-//                   running --lease ends without heartbeat--> revoked (expired)
+//   idle --begin--> running --timeout--> timed_out --grace--> revoking --copied--> revoked (stuck)
+//                   running | timed_out --lease ends without renewal--> revoking ... (expired)
 //   running | timed_out --finish--> idle (the worker's outcome applies)
-//   revoked --finish--> idle (the outcome is stale: rejected as lease_lost)
+//   revoking | revoked --finish--> idle (the outcome is stale: rejected as lease_lost)
 //
-// Revocation copies the envelope for the monitor to requeue, so the stale handler may keep reading
-// its own copy. Fencing: every checkout carries the message's lease epoch; an extension naming an
-// epoch other than the running one, or arriving after revocation, is rejected.
-// Thread-safety: every member is safe from any thread (one mutex, never held across a handler).
+// Lock-free: one 64-bit word holds the state, the delivery's epoch and a generation bumped by
+// every extension, so the monitor acts only if nothing changed since it read the deadlines (a
+// compare-exchange on the word). The worker's hot path is one release store (begin) and one
+// exchange (finish). Revocation copies the envelope for the monitor to requeue; a worker finishing
+// while that copy is being made waits for it (rare, microseconds) before freeing its envelope.
+// Fencing: an extension naming an epoch other than the running one, or arriving after
+// revocation, is rejected.
+// Thread-safety: begin/finish from the worker, extend from the handler, check from the monitor.
 #pragma once
 
 #include "sluice/message/message.hpp"
 #include "sluice/time/clock.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 namespace sluice {
 
@@ -41,7 +45,7 @@ class delivery_lease {
   // --- worker ---
   // Starts holding m (its attempt and lease epoch already counted for this checkout); returns the
   // earliest deadline the monitor must look at (never when the terms set none).
-  sys_time begin(message& m, const lease_terms& terms, sys_time now);
+  sys_time begin(message& m, const lease_terms& terms, sys_time now) noexcept;
   struct finish_result {
     bool revoked = false;    // the outcome is stale: another delivery owns the message now
     bool timed_out = false;  // the timeout's cancellation was raised during this delivery
@@ -63,26 +67,29 @@ class delivery_lease {
     std::uint64_t epoch = 0;  // of the delivery the result is about
     sys_time next = never;    // the next deadline of this delivery
   };
-  // Acts on every deadline due at `now`. Allocation failure of the copy leaves the lease running.
+  // Acts on every deadline due at `now`. If the copy cannot be allocated the delivery stays
+  // running and `next` asks to be checked again.
   check_result check(sys_time now);
 
   // Deadlines of the current delivery (tests and stats).
-  [[nodiscard]] sys_time lease_until() const;
-  [[nodiscard]] bool running() const;
+  [[nodiscard]] sys_time lease_until() const noexcept;
+  [[nodiscard]] bool running() const noexcept;
 
  private:
-  enum class state : std::uint8_t { idle, running, timed_out, revoked };
-  [[nodiscard]] sys_time next_locked() const noexcept;
+  using rep = sys_time::rep;
+  static constexpr rep never_rep = sys_time::max().time_since_epoch().count();
 
-  mutable std::mutex mutex_;
-  state state_ = state::idle;
-  message* m_ = nullptr;
-  std::uint64_t epoch_ = 0;
-  lease_terms terms_{};
-  sys_time timeout_at_ = never;
-  sys_time stuck_at_ = never;
-  sys_time lease_until_ = never;
-  sys_time heartbeat_at_ = never;
+  std::atomic<std::uint64_t> word_{0};  // epoch (40 bits) | generation (21 bits) | state (3 bits)
+  std::atomic<message*> m_{nullptr};
+  std::atomic<rep> timeout_at_{never_rep};
+  std::atomic<rep> stuck_at_{never_rep};
+  std::atomic<rep> lease_until_{never_rep};
+  std::atomic<rep> heartbeat_at_{never_rep};
+  std::atomic<std::int64_t> grace_ns_{0};
+  std::atomic<std::int64_t> duration_ns_{0};
+  std::atomic<bool> heartbeat_{false};
+  std::atomic<std::uint64_t> copied_epoch_{0};  // the monitor finished copying this delivery
+  std::atomic<revocation> revoked_why_{revocation::none};
 };
 
 }  // namespace sluice
