@@ -1,0 +1,214 @@
+// Journal recovery (see journal_recovery.hpp).
+#include "sluice/journal/journal_recovery.hpp"
+
+#include "sluice/error.hpp"
+#include "sluice/journal/segment_scan.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace sluice::journal {
+
+namespace {
+
+void put64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
+}
+std::uint64_t get64(std::string_view s, std::size_t at) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(s[at + static_cast<std::size_t>(i)]);
+  return v;
+}
+
+struct segment_data {
+  std::string name;
+  std::uint64_t base = 0;
+  std::vector<std::uint8_t> bytes;
+  segment_scan scan;
+};
+
+using void_map = std::map<std::uint64_t, std::uint64_t>;  // first -> last
+
+bool covered(const void_map& voids, std::uint64_t first, std::uint64_t last) {
+  // [first, last] lies inside the union of the void ranges.
+  std::uint64_t need = first;
+  for (const auto& [a, b] : voids) {
+    if (a > need) break;
+    if (b >= need) need = b + 1;
+    if (need > last) return true;
+  }
+  return need > last;
+}
+
+bool in_void(const void_map& voids, std::uint64_t lsn) {
+  auto it = voids.upper_bound(lsn);
+  if (it == voids.begin()) return false;
+  --it;
+  return lsn >= it->first && lsn <= it->second;
+}
+
+}  // namespace
+
+std::string encode_void_range(std::uint64_t first, std::uint64_t last) {
+  std::string out;
+  put64(out, first);
+  put64(out, last);
+  return out;
+}
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> decode_void_range(std::string_view payload) {
+  if (payload.size() != 16) return std::nullopt;
+  const auto a = get64(payload, 0);
+  const auto b = get64(payload, 8);
+  if (a == 0 || b < a) return std::nullopt;
+  return std::make_pair(a, b);
+}
+
+boost::system::result<recovered_journal> recover(fs::file_system& fs, const std::string& dir,
+                                                 const recovery_options& options, std::string& detail) {
+  recovered_journal out;
+  auto names = fs.list(dir);
+  if (!names) {
+    detail = "cannot list " + dir + ": " + names.error().message();
+    return names.error();
+  }
+  std::vector<segment_data> segments;
+  for (const auto& n : *names) {
+    if (auto base = parse_segment_file_name(n)) segments.push_back({n, *base, {}, {}});
+  }
+  std::sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.base < b.base; });
+
+  // Read and scan every segment on its own; the chain is checked below.
+  void_map voids;
+  for (auto& s : segments) {
+    auto f = fs.open(dir + "/" + s.name, fs::open_mode::read_only);
+    if (!f) {
+      detail = "cannot open " + s.name + ": " + f.error().message();
+      return f.error();
+    }
+    auto bytes = fs::read_all(**f);
+    if (!bytes) {
+      detail = "cannot read " + s.name + ": " + bytes.error().message();
+      return bytes.error();
+    }
+    s.bytes = std::move(*bytes);
+    out.bytes_read += s.bytes.size();
+    s.scan = scan_segment(s.bytes, 0, /*last=*/true);
+    for (const auto& r : s.scan.records) {
+      if (r.header.type != record_type::void_range) continue;
+      const std::string_view p(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
+      if (auto range = decode_void_range(p)) {
+        auto& last = voids[range->first];
+        last = std::max(last, range->second);
+      }
+    }
+  }
+  auto fail = [&](const segment_data& s, std::size_t offset, std::uint64_t after,
+                  const std::string& why) -> boost::system::result<recovered_journal> {
+    detail = "journal corrupt: segment " + s.name + ", offset " + std::to_string(offset) + ", after LSN " +
+             std::to_string(after) + ": " + why;
+    if (!options.salvage) return make_error_code(errc::journal_corrupt);
+    out.unreadable.push_back(detail);
+    return out;
+  };
+
+  std::uint64_t expected = 0;  // 0: take the first segment's base
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    auto& s = segments[i];
+    const auto& scan = s.scan;
+    bool later_batches = false;  // does any later segment hold a complete batch?
+    for (std::size_t k = i + 1; k < segments.size(); ++k) later_batches |= !segments[k].scan.records.empty();
+    if (!scan.header) {
+      // Unreadable header: a segment whose creation failed (header never synced) is harmless only
+      // if it is empty beyond the header and nothing complete follows or a void covers it.
+      if (scan.torn && (!later_batches || i + 1 == segments.size())) {
+        out.notes.push_back("removed an unfinished segment " + s.name);
+        if (options.repair) {
+          (void)fs.remove(dir + "/" + s.name);
+          (void)fs.sync_dir(dir);
+        }
+        continue;
+      }
+      if (scan.torn && covered(voids, s.base, s.base)) {
+        out.notes.push_back("ignored a voided segment " + s.name);
+        continue;
+      }
+      auto r = fail(s, 0, expected == 0 ? 0 : expected - 1, scan.corrupt ? scan.corrupt->reason : "bad segment header");
+      if (options.salvage) {
+        for (std::size_t k = i + 1; k < segments.size(); ++k) out.unreadable.push_back("segment " + segments[k].name);
+      }
+      return r;
+    }
+    if (options.instance && scan.header->instance != *options.instance) {
+      return fail(s, 0, expected == 0 ? 0 : expected - 1, "foreign segment (another instance id)");
+    }
+    if (!out.instance) out.instance = scan.header->instance;
+    if (scan.header->instance != *out.instance) return fail(s, 0, expected - 1, "segments of two instances");
+    if (scan.header->base_lsn != s.base)
+      return fail(s, 0, expected == 0 ? 0 : expected - 1, "file name and header disagree");
+    if (expected != 0 && s.base != expected && !(s.base > expected && covered(voids, expected, s.base - 1))) {
+      return fail(s, 0, expected - 1,
+                  "LSN gap: segment starts at " + std::to_string(s.base) + ", expected " + std::to_string(expected));
+    }
+    if (expected != 0 && s.base < expected) {
+      return fail(s, 0, expected - 1, "segment overlaps the previous one");
+    }
+    if (scan.corrupt) {
+      if (!options.salvage) return fail(s, scan.corrupt->offset, scan.corrupt->after_lsn, scan.corrupt->reason);
+      (void)fail(s, scan.corrupt->offset, scan.corrupt->after_lsn, scan.corrupt->reason);  // records the detail
+      for (const auto& rec : scan.records) {
+        if (rec.header.lsn <= scan.corrupt->after_lsn) {
+          out.records.push_back({rec.header.lsn, rec.header.type,
+                                 std::string(reinterpret_cast<const char*>(rec.payload.data()), rec.payload.size())});
+        }
+      }
+      for (std::size_t k = i + 1; k < segments.size(); ++k) out.unreadable.push_back("segment " + segments[k].name);
+      out.next_lsn = scan.corrupt->after_lsn + 1;
+      return out;
+    }
+    for (const auto& rec : scan.records) {
+      out.records.push_back({rec.header.lsn, rec.header.type,
+                             std::string(reinterpret_cast<const char*>(rec.payload.data()), rec.payload.size())});
+    }
+    out.segments.push_back(s.name);
+    expected = scan.next_lsn;
+    if (scan.torn) {
+      const bool newest = i + 1 == segments.size();
+      // An older segment may end torn only where the writer explained it (a void range covering
+      // what follows) or where nothing complete was written after it.
+      if (!newest && later_batches) {
+        std::uint64_t next_base = 0;
+        for (std::size_t k = i + 1; k < segments.size() && next_base == 0; ++k) {
+          if (segments[k].scan.header) next_base = segments[k].base;
+        }
+        if (next_base <= expected || !covered(voids, expected, next_base - 1)) {
+          return fail(s, scan.torn->offset, expected - 1, scan.torn->reason + " in a sealed segment");
+        }
+      }
+      out.notes.push_back("torn tail cut: segment " + s.name + " at offset " + std::to_string(scan.torn->offset) +
+                          " (" + std::to_string(scan.torn->bytes) + " bytes, " + scan.torn->reason + ")");
+      if (options.repair) {
+        auto f = fs.open(dir + "/" + s.name, fs::open_mode::read_write);
+        boost::system::error_code ec = f ? boost::system::error_code{} : f.error();
+        if (!ec) ec = (*f)->truncate(scan.torn->offset);
+        if (!ec) ec = (*f)->sync_data();
+        if (ec) {
+          detail = "cannot cut the torn tail of " + s.name + ": " + ec.message();
+          return ec;
+        }
+      }
+    }
+  }
+  if (expected != 0) out.next_lsn = expected;
+  // A void range may name LSNs beyond the last record (a failed batch at the very end).
+  if (!voids.empty()) out.next_lsn = std::max(out.next_lsn, std::prev(voids.end())->second + 1);
+  const auto before = out.records.size();
+  std::erase_if(out.records,
+                [&](const recovered_record& r) { return r.type == record_type::void_range || in_void(voids, r.lsn); });
+  out.voided = before - out.records.size();
+  for (const auto& [a, b] : voids)
+    out.notes.push_back("LSNs " + std::to_string(a) + ".." + std::to_string(b) + " void");
+  return out;
+}
+
+}  // namespace sluice::journal
