@@ -1,0 +1,110 @@
+// Group commit on a writer thread (see group_commit.hpp).
+#include "sluice/persist/group_commit.hpp"
+
+#include "sluice/error.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cerrno>
+
+namespace sluice::persist {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+error_code durability_error(const error_code& io) {
+  if (io == boost::system::errc::no_space_on_device) return make_error_code(errc::disk_full);
+  return make_error_code(errc::io_error);
+}
+
+group_commit::group_commit(fs::file_system& fs, journal::writer_options options, std::uint64_t next_lsn,
+                           asio::any_io_executor fallback, std::size_t max_batch_bytes)
+    : writer_(fs, std::move(options), next_lsn),
+      fallback_(std::move(fallback)),
+      max_batch_bytes_(max_batch_bytes),
+      thread_([this] { run(); }) {}
+
+group_commit::~group_commit() { stop(); }
+
+void group_commit::submit(std::vector<owned_entry> records, done_handler done) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back({std::move(records), std::move(done)});
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
+  }
+  asio::post(fallback_, asio::append(std::move(done), make_error_code(errc::shutting_down), std::uint64_t{0}));
+}
+
+void group_commit::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+group_commit_stats group_commit::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+journal::writer_stats group_commit::writer_stats() const {
+  std::lock_guard lock(mutex_);
+  return writer_stats_;
+}
+
+void group_commit::complete(std::vector<submission>& batch, error_code ec, std::uint64_t first_lsn) {
+  std::uint64_t lsn = first_lsn;
+  for (auto& s : batch) {
+    const std::uint64_t mine = ec ? 0 : lsn;
+    lsn += s.records.size();
+    asio::post(fallback_, asio::append(std::move(s.done), ec, mine));
+  }
+  batch.clear();
+}
+
+void group_commit::run() {
+  std::vector<submission> batch;
+  std::vector<journal::entry> entries;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything written
+      // Everything that arrived while the previous batch was being synced, up to a size bound.
+      std::size_t bytes = 0;
+      while (!queue_.empty() && (batch.empty() || bytes < max_batch_bytes_)) {
+        for (const auto& r : queue_.front().records) bytes += r.payload.size() + journal::record_header_size;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    entries.clear();
+    for (const auto& s : batch) {
+      for (const auto& r : s.records) entries.push_back({r.type, r.payload});
+    }
+    auto written = writer_.append(entries);
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.batches;
+      stats_.submissions += batch.size();
+      stats_.records += entries.size();
+      stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
+      if (!written) ++stats_.failed_batches;
+      writer_stats_ = writer_.stats();
+    }
+    if (written) {
+      complete(batch, {}, *written);
+    } else {
+      complete(batch, durability_error(written.error()), 0);
+    }
+  }
+}
+
+}  // namespace sluice::persist
