@@ -17,6 +17,10 @@
 
 namespace sluice {
 
+namespace fs {
+class file_system;
+}
+
 // What async_enqueue does when the queue is at capacity.
 enum class full_policy : std::uint8_t {
   wait,  // complete once space frees (cancellable through the token's cancellation slot)
@@ -66,6 +70,24 @@ struct queue_options {
   std::chrono::milliseconds dedup_window{0};
 };
 
+// How acknowledged work survives (docs/operations.md, "Persistence").
+enum class durability : std::uint8_t {
+  fsync,     // an enqueue completes once its journal batch is fdatasync'ed: survives power loss
+  buffered,  // written to the journal without fdatasync: survives a process crash, not a power loss
+  memory,    // nothing on disk
+};
+
+struct persistence_options {
+  std::string data_dir;  // empty = nothing persisted (as durability::memory)
+  durability mode = durability::fsync;
+  std::uint64_t segment_bytes = 64ULL << 20;  // journal segment size before a roll
+  // On journal corruption, start with what precedes it (logged, with what was lost) instead of
+  // failing with errc::journal_corrupt.
+  bool salvage = false;
+  fs::file_system* file_system = nullptr;  // nullptr = the real one; tests pass a simulated disk
+  [[nodiscard]] bool enabled() const noexcept { return !data_dir.empty() && mode != durability::memory; }
+};
+
 struct engine_options {
   std::size_t max_payload_bytes = 1U << 20;
   queue_options default_queue{};  // for queues a handler registration declares implicitly
@@ -82,6 +104,7 @@ struct engine_options {
   std::uint64_t random_seed = 0;
   // Sees how every delivery ended (sluice/observer.hpp); empty = none (no cost).
   delivery_observer observer;
+  persistence_options persistence{};  // default: in memory
 };
 
 struct enqueue_options {

@@ -42,9 +42,21 @@ struct queue_stats {
   std::vector<failure_record> recent_failures;  // newest first
 };
 
+// The journal, when persistence is on.
+struct journal_stats {
+  bool enabled = false;
+  std::uint64_t batches = 0;  // group commits (one write and, in fsync mode, one fdatasync each)
+  std::uint64_t records = 0;
+  std::uint64_t failed_batches = 0;
+  std::uint64_t largest_batch = 0;  // submissions in one group commit
+  std::uint64_t pending = 0;        // submissions waiting for the disk now
+  std::uint64_t failures = 0;       // fire-and-forget records (acks, retries...) that failed
+};
+
 struct engine_stats {
   std::vector<queue_stats> queues;
   std::uint64_t timer_expiries = 0;  // engine alarms that fired
+  journal_stats journal;
 };
 
 }  // namespace sluice

@@ -105,10 +105,14 @@ void dead_letter_store::restore(std::vector<dead_letter> letters) {
   }
 }
 
-std::size_t dead_letter_store::purge(const dead_letter_filter& filter) {
+std::size_t dead_letter_store::purge(const dead_letter_filter& filter, std::vector<message_id>* ids) {
   std::lock_guard lock(mutex_);
   const auto before = letters_.size();
-  std::erase_if(letters_, [&](const dead_letter& d) { return filter.matches(d); });
+  std::erase_if(letters_, [&](const dead_letter& d) {
+    if (!filter.matches(d)) return false;
+    if (ids) ids->push_back(d.envelope.id);
+    return true;
+  });
   return before - letters_.size();
 }
 

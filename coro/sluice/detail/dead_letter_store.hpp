@@ -49,7 +49,8 @@ class dead_letter_store {
   [[nodiscard]] std::optional<dead_letter> take(const message_id& id);
   // Puts letters back where they were (a replay that could not proceed), oldest first.
   void restore(std::vector<dead_letter> letters);
-  std::size_t purge(const dead_letter_filter& filter);
+  // Removes matching letters; their ids go to `ids` when given (for the journal).
+  std::size_t purge(const dead_letter_filter& filter, std::vector<message_id>* ids = nullptr);
   // Letters per failure type (the operators' "error types" statistics).
   void count_error_types(const dead_letter_filter& filter, std::map<std::string, std::uint64_t>& out) const;
 

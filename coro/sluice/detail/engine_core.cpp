@@ -3,6 +3,8 @@
 
 #include "sluice/detail/queue_runtime.hpp"
 #include "sluice/error.hpp"
+#include "sluice/journal/journal_state.hpp"
+#include "sluice/persist/durable_store.hpp"
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -106,12 +108,85 @@ queue_runtime* engine_core::find_queue(std::string_view name) const noexcept {
 }
 
 error_code engine_core::start() {
+  if (state_.load() != run_state::created) {
+    return make_error_code(state_.load() == run_state::running ? errc::already_exists : errc::shutting_down);
+  }
+  if (options_.persistence.enabled() && !store_) {
+    journal::recovered_state recovered;
+    persist::recovery_summary summary;
+    std::string detail;
+    auto opened =
+        persist::durable_store::open(options_.persistence, executor_, options_.log, recovered, summary, detail);
+    if (!opened) {
+      log(log_level::error, "cannot start: " + detail);
+      return opened.error();
+    }
+    store_ = std::move(*opened);
+    for (const auto& note : summary.notes) log(log_level::warn, "recovery: " + note);
+    restore(recovered);
+    log(log_level::info, "recovered " + std::to_string(summary.ready + summary.scheduled + summary.in_flight) +
+                             " messages (" + std::to_string(summary.dead) + " dead-lettered, " +
+                             std::to_string(summary.scheduled) + " scheduled, " + std::to_string(summary.in_flight) +
+                             " in flight returned) from " + std::to_string(summary.records) + " journal records in " +
+                             std::to_string(summary.took.count()) + " ms");
+  }
   auto expected = run_state::created;
   if (!state_.compare_exchange_strong(expected, run_state::running)) {
     return make_error_code(expected == run_state::running ? errc::already_exists : errc::shutting_down);
   }
   for (auto& q : queues_) q->start();
   return {};
+}
+
+void engine_core::restore(journal::recovered_state& state) {
+  std::size_t orphans = 0;
+  auto place = [&](journal::durable_message& d) -> queue_runtime* {
+    queue_runtime* q = find_queue(d.queue);
+    const auto handler = q ? q->find_handler(d.m.type) : std::nullopt;
+    if (!handler) {
+      ++orphans;  // its queue or handler is not registered any more: it stays in the journal
+      return nullptr;
+    }
+    d.m.queue_index = q->index();
+    d.m.handler_index = *handler;
+    return q;
+  };
+  const sys_time now = clock_.now();
+  for (auto& d : state.ready) {
+    if (auto* q = place(d)) q->publish_forced(std::make_unique<message>(std::move(d.m)));
+  }
+  for (auto& d : state.scheduled) {
+    auto* q = place(d);
+    if (!q) continue;
+    const auto why = d.m.not_before == d.due ? timekeeper::origin::delayed_enqueue : timekeeper::origin::reschedule;
+    if (d.due <= now) {
+      q->publish_forced(std::make_unique<message>(std::move(d.m)));
+    } else {
+      q->timers().schedule(std::make_unique<message>(std::move(d.m)), d.due, why);
+    }
+  }
+  for (auto& d : state.in_flight) {
+    auto* q = place(d);
+    if (!q) continue;
+    auto m = std::make_unique<message>(std::move(d.m));
+    const auto& options = q->handler_at(m->handler_index).options;
+    if (m->spent_attempts() > options.max_retries) {  // a poison message that took the process down
+      settlement_.dead_letter_now(*q, std::move(m), dead_letter_reason::retries_exhausted,
+                                  failure{"sluice::process_crash", "the process stopped during every attempt"});
+    } else {
+      q->publish_forced(std::move(m));
+    }
+  }
+  for (auto& d : state.dead) {
+    auto* q = place(d);
+    if (!q) continue;
+    (void)q->dead_letters().add(std::move(d.letter));
+  }
+  if (orphans > 0) {
+    log(log_level::warn, std::to_string(orphans) +
+                             " recovered messages name a queue or message type with no handler now; they stay in "
+                             "the journal until a handler for them is registered");
+  }
 }
 
 error_code engine_core::scale(std::string_view queue, std::size_t workers) {
@@ -131,6 +206,10 @@ boost::system::result<std::unique_ptr<message>> engine_core::make_message(
     std::string_view queue_name, std::string_view type, std::string_view payload, enqueue_options& options,
     const parent_info* parent, queue_runtime*& queue) {
   if (refuses(parent != nullptr)) return make_error_code(errc::shutting_down);
+  // A persistent engine journals from start(): before it, an enqueue could not be made durable.
+  if (options_.persistence.enabled() && state_.load(std::memory_order_acquire) == run_state::created) {
+    return make_error_code(errc::not_running);
+  }
   queue = find_queue(queue_name);
   if (!queue) return make_error_code(errc::unknown_queue);
   const auto handler = queue->find_handler(type);
@@ -199,6 +278,7 @@ void engine_core::maybe_finish_stop() {
     state_.store(run_state::stopped, std::memory_order_release);
     waiters.swap(stop_waiters_);
   }
+  if (store_) store_->stop();  // everything recorded is written before stop completes
   asio::dispatch(control_, [this] { stop_alarm_.cancel(); });
   for (auto& h : waiters) post_result(executor_, std::move(h), {});
 }
@@ -209,6 +289,16 @@ engine_stats engine_core::stats() const {
   for (const auto& q : queues_) s.queues.push_back(q->stats());
   s.timer_expiries = stop_alarm_.expiries();
   for (const auto& q : queues_) s.timer_expiries += q->timers().expiries() + q->monitor().expiries();
+  if (store_) {
+    const auto g = store_->stats();
+    s.journal.enabled = true;
+    s.journal.batches = g.batches;
+    s.journal.records = g.records;
+    s.journal.failed_batches = g.failed_batches;
+    s.journal.largest_batch = g.largest_batch;
+    s.journal.pending = store_->pending();
+    s.journal.failures = store_->failures();
+  }
   return s;
 }
 
@@ -245,6 +335,7 @@ std::optional<dead_letter> engine_core::find_dead_letter(const message_id& id) c
 }
 
 void engine_core::requeue(queue_runtime& q, dead_letter letter, const replay_options& options) {
+  if (store_) store_->record(journal::replay_event{letter.envelope.id, options.attempts == replay_attempts::reset});
   auto m = std::make_unique<message>(std::move(letter.envelope));
   ++m->replays;
   if (options.attempts == replay_attempts::reset) {
@@ -344,7 +435,9 @@ void engine_core::remove_replay_alarm(const std::shared_ptr<alarm>& a) {
 
 std::size_t engine_core::purge_dead_letters(const dead_letter_filter& filter) {
   std::size_t purged = 0;
-  for_each_queue(filter, [&](queue_runtime& q) { purged += q.dead_letters().purge(filter); });
+  std::vector<message_id> ids;
+  for_each_queue(filter, [&](queue_runtime& q) { purged += q.dead_letters().purge(filter, store_ ? &ids : nullptr); });
+  for (const auto& id : ids) store_->record(journal::purge_event{id});
   return purged;
 }
 

@@ -32,6 +32,14 @@
 #include <utility>
 #include <vector>
 
+namespace sluice::persist {
+class durable_store;
+}
+
+namespace sluice::journal {
+struct recovered_state;
+}
+
 namespace sluice::detail {
 
 class queue_runtime;
@@ -50,6 +58,8 @@ class engine_core {
   [[nodiscard]] sluice::clock& clock() const noexcept { return clock_; }
   void log(log_level level, std::string_view line) const;
   [[nodiscard]] settlement& settle() noexcept { return settlement_; }
+  // The journal, when persistence is on (null in memory); set by start(), stopped by stop().
+  [[nodiscard]] persist::durable_store* store() const noexcept { return store_.get(); }
   // Tells engine_options::observer, if any, how a delivery ended.
   void observe(std::string_view queue, const message& m, settle_outcome outcome) const noexcept {
     if (options_.observer) notify_observer(queue, m, outcome);
@@ -105,6 +115,9 @@ class engine_core {
   enum class run_state : std::uint8_t { created, running, stopping, stopped };
 
   void maybe_finish_stop();
+  // Puts recovered messages back: queues, timekeepers, dead-letter stores; in-flight messages
+  // with spent attempts are dead-lettered.
+  void restore(journal::recovered_state& state);
   void notify_observer(std::string_view queue, const message& m, settle_outcome outcome) const noexcept;
   template <class F>
   void for_each_queue(const dead_letter_filter& filter, F&& f) const;
@@ -131,7 +144,8 @@ class engine_core {
   std::mutex stop_mutex_;
   std::vector<stop_handler> stop_waiters_;
   std::vector<std::pair<std::shared_ptr<alarm>, boost::asio::any_io_executor>>
-      replay_alarms_;                                          // guarded by stop_mutex_
+      replay_alarms_;  // guarded by stop_mutex_
+  std::unique_ptr<persist::durable_store> store_;
   boost::asio::strand<boost::asio::any_io_executor> control_;  // owns the stop alarm
   alarm stop_alarm_;
 };

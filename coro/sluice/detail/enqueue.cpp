@@ -5,6 +5,8 @@
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/detail/queue_runtime.hpp"
 #include "sluice/error.hpp"
+#include "sluice/journal/record_codec.hpp"
+#include "sluice/persist/durable_store.hpp"
 
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/append.hpp>
@@ -30,6 +32,66 @@ void complete(engine_core& core, enqueue_handler h, error_code ec, message_id id
 void drop(queue_runtime& queue, std::unique_ptr<message> m) {
   if (!m->dedup_key.empty()) queue.dedup().forget(*m);
   queue.recycle(std::move(m));
+}
+
+enum class landing : std::uint8_t { publish, schedule };
+
+// Puts an admitted (or delayed) message into its queue and completes the enqueue. With
+// persistence the message lands only once its enqueue record is durable, so no handler ever runs
+// a message that a crash could lose, and the caller's completion means "durable". `encoded`: the
+// record, when the caller had to encode it already (keyed messages); else it is encoded here.
+void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, landing how, enqueue_handler h,
+          std::vector<persist::owned_entry> encoded = {}) {
+  const message_id id = m->id;
+  auto finish = [&core, &queue, how](std::unique_ptr<message> msg) {
+    if (how == landing::publish) {
+      queue.publish(std::move(msg));
+    } else {
+      const sys_time due = msg->not_before;
+      queue.timers().schedule(std::move(msg), due, timekeeper::origin::delayed_enqueue);
+    }
+  };
+  auto* store = core.store();
+  if (!store) {
+    finish(std::move(m));
+    if (h) complete(core, std::move(h), {}, id);  // try_enqueue passes none
+    return;
+  }
+  if (encoded.empty()) {
+    encoded.resize(1);
+    encoded[0].type = journal::record_type::enqueue;
+    journal::encode_enqueue(queue.name(), *m, encoded[0].payload);
+  }
+  core.worker_started();  // stop waits for this completion: it refers to the queue
+  store->submit(std::move(encoded), [&core, &queue, how, finish, m = std::move(m), h = std::move(h), id](
+                                        error_code ec, std::uint64_t) mutable {
+    if (ec) {
+      if (how == landing::publish) queue.cancel_admission();
+      drop(queue, std::move(m));
+    } else {
+      finish(std::move(m));
+    }
+    if (h) {
+      complete(core, std::move(h), ec, ec ? message_id{} : id);
+    } else if (ec) {  // try_enqueue's caller has its id already: all we can do is say so
+      core.log(log_level::error, "an enqueue accepted by try_enqueue failed to persist: " + ec.message());
+    }
+    core.worker_exited();
+  });
+}
+
+// Completes `h` once `e` is durable (a dedup replacement or a held follow-up's enqueue).
+void complete_when_durable(engine_core& core, std::vector<persist::owned_entry> encoded, enqueue_handler h,
+                           message_id id) {
+  core.worker_started();  // stop waits for this completion
+  core.store()->submit(std::move(encoded), [&core, h = std::move(h), id](error_code ec, std::uint64_t) mutable {
+    if (h) {
+      complete(core, std::move(h), ec, ec ? message_id{} : id);
+    } else if (ec) {
+      core.log(log_level::error, "a deduplicated try_enqueue failed to persist: " + ec.message());
+    }
+    core.worker_exited();
+  });
 }
 
 // Owns a message that found its queue full, until it is admitted, cancelled or refused.
@@ -74,11 +136,7 @@ class space_wait {
   }
 
  private:
-  void publish() {
-    const message_id id = message_->id;
-    queue_->publish(std::move(message_));
-    complete(*core_, std::move(handler_), {}, id);
-  }
+  void publish() { land(*core_, *queue_, std::move(message_), landing::publish, std::move(handler_)); }
 
   engine_core* core_;
   queue_runtime* queue_;
@@ -88,40 +146,62 @@ class space_wait {
 
 }  // namespace
 
+// What deduplicate() decided, and for a persistent engine the records to make durable first.
+struct dedup_outcome {
+  boost::system::result<message_id> result = message_id{};
+  std::vector<persist::owned_entry> records;  // empty: nothing to journal
+};
+
 // Applies the dedup rules to a keyed message. Returns an outcome when the enqueue is decided
-// here (rejected, replaced, held), nothing when the message should be enqueued as usual.
-std::optional<boost::system::result<message_id>> deduplicate(engine_core& core, queue_runtime& queue,
-                                                             std::unique_ptr<message>& m, dedup_mode mode) {
+// here (rejected, replaced, held), nothing when the message should be enqueued as usual; then
+// `encoded` holds its enqueue record when persistence is on (encoded before the index may take
+// the message).
+std::optional<dedup_outcome> deduplicate(engine_core& core, queue_runtime& queue, std::unique_ptr<message>& m,
+                                         dedup_mode mode, std::vector<persist::owned_entry>& encoded) {
   if (m->dedup_key.empty()) return std::nullopt;
   const message_id id = m->id;
+  std::string payload_copy;
+  std::vector<header> headers_copy;
+  if (core.store()) {
+    encoded.resize(1);
+    encoded[0].type = journal::record_type::enqueue;
+    journal::encode_enqueue(queue.name(), *m, encoded[0].payload);
+    payload_copy = m->payload;  // the index moves it into the message it replaces
+    headers_copy = m->headers;
+  }
   const auto r = queue.dedup().on_enqueue(m, mode, core.clock().now());
   switch (r.what) {
     case dedup_index::verdict::proceed:
       return std::nullopt;
     case dedup_index::verdict::rejected:
       queue.recycle(std::move(m));
-      return boost::system::result<message_id>(make_error_code(errc::duplicate_rejected));
-    case dedup_index::verdict::replaced:
+      return dedup_outcome{make_error_code(errc::duplicate_rejected), {}};
+    case dedup_index::verdict::replaced: {
       queue.recycle(std::move(m));
-      return boost::system::result<message_id>(r.existing);
+      dedup_outcome out{r.existing, {}};
+      if (core.store()) {
+        out.records.resize(1);
+        out.records[0].type =
+            journal::encode_event(journal::replace_event{r.existing, std::move(payload_copy), std::move(headers_copy)},
+                                  out.records[0].payload);
+      }
+      return out;
+    }
     case dedup_index::verdict::held:
-      return boost::system::result<message_id>(id);  // the index owns it until its turn
+      return dedup_outcome{id, std::move(encoded)};  // the index owns it until its turn
   }
   return std::nullopt;
 }
 
 // A message due later goes to its queue's timekeeper (bounded by max_scheduled) instead of the
-// ready ring; returns whether it did, with queue_full when the schedule is full.
-bool schedule_if_delayed(engine_core& core, queue_runtime& queue, std::unique_ptr<message>& m,
-                         boost::system::error_code& ec) {
+// ready ring. Returns true when the message is delayed; ec = queue_full (and the message
+// dropped) when the schedule is full.
+bool delayed(engine_core& core, queue_runtime& queue, std::unique_ptr<message>& m, boost::system::error_code& ec) {
   if (m->not_before == sys_time{} || m->not_before <= core.clock().now()) return false;
   if (queue.timers().delayed() >= queue.options().max_scheduled) {
     ec = make_error_code(errc::queue_full);
     drop(queue, std::move(m));
-    return true;
   }
-  const sys_time due = m->not_before;  // read before the move: argument order is unspecified
-  queue.timers().schedule(std::move(m), due, timekeeper::origin::delayed_enqueue);
   return true;
 }
 
@@ -131,18 +211,20 @@ void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler h
                                 request.parent ? &*request.parent : nullptr, queue);
   if (!made) return complete(core, std::move(handler), made.error(), {});
   std::unique_ptr<message> m = std::move(*made);
-  const message_id id = m->id;
-  if (auto decided = deduplicate(core, *queue, m, request.options.dedup)) {
-    return complete(core, std::move(handler), decided->has_value() ? boost::system::error_code{} : decided->error(),
-                    decided->has_value() ? **decided : message_id{});
+  std::vector<persist::owned_entry> encoded;
+  if (auto decided = deduplicate(core, *queue, m, request.options.dedup, encoded)) {
+    if (!decided->records.empty() && decided->result) {
+      return complete_when_durable(core, std::move(decided->records), std::move(handler), *decided->result);
+    }
+    return complete(core, std::move(handler), decided->result ? boost::system::error_code{} : decided->result.error(),
+                    decided->result ? *decided->result : message_id{});
   }
-  if (boost::system::error_code ec; schedule_if_delayed(core, *queue, m, ec)) {
-    return complete(core, std::move(handler), ec, ec ? message_id{} : id);
+  if (boost::system::error_code ec; delayed(core, *queue, m, ec)) {
+    if (ec) return complete(core, std::move(handler), ec, {});
+    return land(core, *queue, std::move(m), landing::schedule, std::move(handler), std::move(encoded));
   }
-  if (queue->try_admit()) {
-    queue->publish(std::move(m));
-    return complete(core, std::move(handler), {}, id);
-  }
+  if (queue->try_admit())
+    return land(core, *queue, std::move(m), landing::publish, std::move(handler), std::move(encoded));
   if (request.options.on_full == full_policy::fail) {
     drop(*queue, std::move(m));
     return complete(core, std::move(handler), make_error_code(errc::queue_full), {});
@@ -156,16 +238,23 @@ boost::system::result<message_id> try_enqueue(engine_core& core, std::string_vie
   auto made = core.make_message(queue_name, type, payload, options, nullptr, queue);
   if (!made) return made.error();
   const message_id id = (*made)->id;
-  if (auto decided = deduplicate(core, *queue, *made, options.dedup)) return *decided;
-  if (boost::system::error_code ec; schedule_if_delayed(core, *queue, *made, ec)) {
+  std::vector<persist::owned_entry> encoded;
+  if (auto decided = deduplicate(core, *queue, *made, options.dedup, encoded)) {
+    if (!decided->records.empty() && decided->result) {
+      complete_when_durable(core, std::move(decided->records), enqueue_handler{}, *decided->result);
+    }
+    return decided->result;
+  }
+  if (boost::system::error_code ec; delayed(core, *queue, *made, ec)) {
     if (ec) return ec;
+    land(core, *queue, std::move(*made), landing::schedule, enqueue_handler{}, std::move(encoded));
     return id;
   }
   if (!queue->try_admit()) {
     drop(*queue, std::move(*made));
     return make_error_code(errc::queue_full);
   }
-  queue->publish(std::move(*made));
+  land(core, *queue, std::move(*made), landing::publish, enqueue_handler{}, std::move(encoded));
   return id;
 }
 

@@ -102,6 +102,11 @@ bool queue_runtime::try_admit() noexcept {
   return false;
 }
 
+void queue_runtime::cancel_admission() noexcept {
+  depth_.fetch_sub(1, std::memory_order_seq_cst);
+  space_.notify_one_after_seq_cst_rmw();
+}
+
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
   if (!m->ordering_key.empty()) {
     try {

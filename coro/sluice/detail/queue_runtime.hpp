@@ -67,6 +67,8 @@ class queue_runtime {
 
   // Reserves room for one message; false when the queue holds `capacity` ready messages.
   [[nodiscard]] bool try_admit() noexcept;
+  // Gives back a room try_admit() reserved (the enqueue failed before publishing).
+  void cancel_admission() noexcept;
   // Publishes an admitted message and wakes one idle worker.
   void publish(std::unique_ptr<message> m) noexcept;
   // Admits and publishes regardless of capacity: for messages the engine already owns and must

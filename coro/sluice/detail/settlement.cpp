@@ -4,7 +4,9 @@
 #include "sluice/codec.hpp"
 #include "sluice/detail/engine_core.hpp"
 #include "sluice/detail/queue_runtime.hpp"
+#include "sluice/journal/record_codec.hpp"
 #include "sluice/permanent_error.hpp"
+#include "sluice/persist/durable_store.hpp"
 
 #include <boost/core/demangle.hpp>
 
@@ -64,10 +66,13 @@ void settlement::succeeded(queue_runtime& queue, delivery_stats& stats, std::uni
     ++m->snoozes;
     delivery_stats::bump(stats.snoozed);
     core_.observe(queue.name(), *m, settle_outcome::snoozed);
-    return run_again(queue, std::move(m), core_.clock().now() + *outcome.snooze);
+    const sys_time due = core_.clock().now() + *outcome.snooze;
+    journal_reschedule(*m, due, /*snooze=*/true);
+    return run_again(queue, std::move(m), due);
   }
   delivery_stats::bump(stats.processed);
   core_.observe(queue.name(), *m, settle_outcome::acknowledged);
+  record_event(journal::ack_event{m->id});
   release_key(queue, *m);
   queue.recycle(std::move(m));
 }
@@ -102,6 +107,7 @@ void settlement::retry_or_dead_letter(queue_runtime& queue, delivery_stats& stat
   const auto delay = backoff_delay(options.backoff, m->spent_attempts(), random);
   delivery_stats::bump(stats.retried);
   core_.observe(queue.name(), *m, settle_outcome::retry_scheduled);
+  journal_reschedule(*m, now + delay, /*snooze=*/false);
   run_again(queue, std::move(m), now + delay);
 }
 
@@ -111,6 +117,7 @@ void settlement::run_again(queue_runtime& queue, std::unique_ptr<message> m, sys
     if (r.release) queue.publish_forced(std::move(r.release));
     if (r.superseded) {  // a newer message for its key will run
       core_.observe(queue.name(), *m, settle_outcome::superseded);
+      record_event(journal::ack_event{m->id});  // done: the newer one runs
       queue.release_ordering(*m);
       return queue.recycle(std::move(m));
     }
@@ -120,6 +127,21 @@ void settlement::run_again(queue_runtime& queue, std::unique_ptr<message> m, sys
     queue.timers().schedule(std::move(m), due);
   } catch (...) {
     core_.log(log_level::error, "out of memory rescheduling a message");
+  }
+}
+
+void settlement::journal_reschedule(const message& m, sys_time due, bool snooze) noexcept {
+  if (core_.store())
+    record_event(journal::reschedule_event{m.id, due, m.attempt, m.snoozes, m.first_failure_at, snooze});
+}
+
+void settlement::record_event(const journal::event& e) noexcept {
+  auto* store = core_.store();
+  if (!store) return;
+  try {
+    store->record(e);
+  } catch (...) {
+    core_.log(log_level::error, "out of memory journaling an event");
   }
 }
 
@@ -142,6 +164,8 @@ void settlement::dead_letter_now(queue_runtime& queue, std::unique_ptr<message> 
     letter.dead_lettered_at = now;
     release_key(queue, *m);
     core_.observe(queue.name(), *m, settle_outcome::dead_lettered);
+    record_event(journal::dead_letter_event{m->id, reason, letter.cause, letter.first_failure_at,
+                                            letter.last_failure_at, letter.dead_lettered_at});
     letter.envelope = std::move(*m);
     if (auto evicted = queue.dead_letters().add(std::move(letter))) {
       core_.log(log_level::warn, "dead-letter queue of '" + queue.name() + "' is full: evicted the oldest letter " +

@@ -7,6 +7,7 @@
 
 #include "sluice/detail/delivery_outcome.hpp"
 #include "sluice/detail/delivery_stats.hpp"
+#include "sluice/journal/record_codec.hpp"
 #include "sluice/message/dead_letter.hpp"
 #include "sluice/message/failure.hpp"
 #include "sluice/message/message.hpp"
@@ -50,6 +51,12 @@ class settlement {
   void revoked(queue_runtime& queue, delivery_stats& stats, random_source& random, std::unique_ptr<message> m,
                failure cause) noexcept;
 
+  // The delivery could not start (its checkout could not be journaled): m runs again at `due`,
+  // its attempt not spent (the caller has taken the checkout's increments back).
+  void postpone(queue_runtime& queue, std::unique_ptr<message> m, sys_time due) noexcept {
+    run_again(queue, std::move(m), due);
+  }
+
   // Moves m into its queue's dead-letter store (logging an eviction if the store was full).
   void dead_letter_now(queue_runtime& queue, std::unique_ptr<message> m, dead_letter_reason reason,
                        failure cause) noexcept;
@@ -60,6 +67,9 @@ class settlement {
                             std::unique_ptr<message> m, failure cause, bool permanent) noexcept;
   // Reschedules m (retry, snooze) unless a newer message for its dedup key supersedes it.
   void run_again(queue_runtime& queue, std::unique_ptr<message> m, sys_time due) noexcept;
+  void journal_reschedule(const message& m, sys_time due, bool snooze) noexcept;
+  // Records e in the journal when persistence is on (fire and forget; failures counted).
+  void record_event(const journal::event& e) noexcept;
   // m was acknowledged or dead-lettered: releases its dedup key (publishing a held follow-up).
   void release_key(queue_runtime& queue, const message& m) noexcept;
 

@@ -5,7 +5,9 @@
 #include "sluice/detail/engine_core.hpp"
 #include "sluice/detail/queue_runtime.hpp"
 #include "sluice/error.hpp"
+#include "sluice/journal/record_codec.hpp"
 #include "sluice/permanent_error.hpp"
+#include "sluice/persist/durable_store.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -304,6 +306,23 @@ asio::awaitable<void> worker_pool::run(worker* w) {
   }
 }
 
+asio::awaitable<bool> worker_pool::journal_checkout(persist::durable_store& store, const message& m) {
+  const journal::checkout_event checkout{m.id, m.attempt, m.lease_epoch};
+  if (!store.syncs()) {
+    store.record(checkout);
+    co_return true;
+  }
+  auto token = asio::as_tuple(asio::use_awaitable);
+  auto [ec, lsn] = co_await asio::async_initiate<decltype(token), void(boost::system::error_code, std::uint64_t)>(
+      [&store, &checkout](auto handler) {
+        store.record_then(checkout, persist::durable_store::done_handler(std::move(handler)));
+      },
+      token);
+  (void)lsn;
+  if (ec) core_.log(log_level::error, "cannot journal a checkout (" + ec.message() + "): the message waits 1 s");
+  co_return !ec;
+}
+
 asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::unique_ptr<message> m, sys_time started) {
   auto& stats = w->stats;
   stats.queue_wait.record_single_writer(started - m->enqueued_at);
@@ -312,6 +331,17 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
   ++m->lease_epoch;
   if (!m->dedup_key.empty()) queue_.dedup().on_take(*m);  // before anything reads the payload
   const handler_entry& h = queue_.handler_at(m->handler_index);
+  if (auto* store = core_.store()) {
+    // The checkout is journaled before the handler runs: a message that takes the whole process
+    // down still has this attempt counted, and reaches the dead-letter queue after max_retries.
+    if (!co_await journal_checkout(*store, *m)) {
+      --m->attempt;
+      --m->lease_epoch;
+      stats.busy.store(false, std::memory_order_relaxed);
+      core_.settle().postpone(queue_, std::move(m), core_.clock().now() + std::chrono::seconds(1));
+      co_return core_.clock().now();
+    }
+  }
   w->running_epoch = m->lease_epoch;
   if (h.terms.any()) {
     const sys_time deadline = w->lease.begin(*m, h.terms, started);

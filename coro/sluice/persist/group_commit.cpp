@@ -4,7 +4,9 @@
 #include "sluice/error.hpp"
 
 #include <boost/asio/append.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 
 #include <cerrno>
 
@@ -31,7 +33,9 @@ void group_commit::submit(std::vector<owned_entry> records, done_handler done) {
   {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
-      queue_.push_back({std::move(records), std::move(done)});
+      pending_.fetch_add(1, std::memory_order_relaxed);
+      queue_.push_back(
+          {std::move(records), std::move(done), asio::prefer(fallback_, asio::execution::outstanding_work.tracked)});
       lock.unlock();
       wake_.notify_one();
       return;
@@ -65,7 +69,9 @@ void group_commit::complete(std::vector<submission>& batch, error_code ec, std::
     const std::uint64_t mine = ec ? 0 : lsn;
     lsn += s.records.size();
     asio::post(fallback_, asio::append(std::move(s.done), ec, mine));
+    s.work = {};  // the posted completion now keeps the context running
   }
+  pending_.fetch_sub(batch.size(), std::memory_order_release);  // after the posts: see pending()
   batch.clear();
 }
 

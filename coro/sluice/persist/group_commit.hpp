@@ -16,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -57,12 +58,17 @@ class group_commit {
   void stop();
 
   [[nodiscard]] group_commit_stats stats() const;
+  // Submissions whose completion has not been posted yet (0 = the writer is idle).
+  [[nodiscard]] std::size_t pending() const noexcept { return pending_.load(std::memory_order_acquire); }
   [[nodiscard]] journal::writer_stats writer_stats() const;
 
  private:
   struct submission {
     std::vector<owned_entry> records;
     done_handler done;
+    // Keeps the application's io_context running while the submission is on the disk's side:
+    // a run() must not return with an enqueue still waiting for its fsync.
+    boost::asio::any_io_executor work;
   };
   void run();
   void complete(std::vector<submission>& batch, boost::system::error_code ec, std::uint64_t first_lsn);
@@ -72,8 +78,9 @@ class group_commit {
   const std::size_t max_batch_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<submission> queue_;        // guarded by mutex_
-  bool stopping_ = false;               // guarded by mutex_
+  std::deque<submission> queue_;  // guarded by mutex_
+  bool stopping_ = false;         // guarded by mutex_
+  std::atomic<std::size_t> pending_{0};
   group_commit_stats stats_;            // guarded by mutex_
   journal::writer_stats writer_stats_;  // copy, guarded by mutex_
   std::thread thread_;                  // last: starts after everything above exists

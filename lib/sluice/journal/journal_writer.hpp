@@ -32,6 +32,7 @@ struct writer_options {
   std::string dir;
   std::uint64_t segment_bytes = 64ULL << 20;
   instance_id instance{};
+  bool sync = true;  // false: no fdatasync (durability::buffered)
 };
 
 struct entry {

@@ -117,29 +117,33 @@ class reader {
 
 }  // namespace
 
+void encode_enqueue(std::string_view queue, const message& m, std::string& out) {
+  writer w(out);
+  w.str(queue);
+  w.id(m.id);
+  w.str(m.type);
+  w.str(m.payload);
+  w.str(m.correlation_id);
+  w.id(m.causation_id);
+  w.headers(m.headers);
+  w.str(m.dedup_key);
+  w.str(m.ordering_key);
+  w.time(m.enqueued_at);
+  w.time(m.not_before);
+  w.varint(m.attempt);
+  w.varint(m.snoozes);
+  w.varint(m.replays);
+  w.varint(m.lease_epoch);
+  w.time(m.first_failure_at);
+}
+
 record_type encode_event(const event& e, std::string& out) {
   writer w(out);
   return std::visit(
       [&](const auto& ev) -> record_type {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, enqueue_event>) {
-          const message& m = ev.m;
-          w.str(ev.queue);
-          w.id(m.id);
-          w.str(m.type);
-          w.str(m.payload);
-          w.str(m.correlation_id);
-          w.id(m.causation_id);
-          w.headers(m.headers);
-          w.str(m.dedup_key);
-          w.str(m.ordering_key);
-          w.time(m.enqueued_at);
-          w.time(m.not_before);
-          w.varint(m.attempt);
-          w.varint(m.snoozes);
-          w.varint(m.replays);
-          w.varint(m.lease_epoch);
-          w.time(m.first_failure_at);
+          encode_enqueue(ev.queue, ev.m, out);
           return record_type::enqueue;
         } else if constexpr (std::is_same_v<T, checkout_event>) {
           w.id(ev.id);

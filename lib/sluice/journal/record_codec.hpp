@@ -71,6 +71,9 @@ struct lease_event {
 using event = std::variant<enqueue_event, checkout_event, ack_event, reschedule_event, dead_letter_event, replay_event,
                            purge_event, replace_event, lease_event>;
 
+// The enqueue payload straight from a message (no copy of it into an enqueue_event).
+void encode_enqueue(std::string_view queue, const message& m, std::string& out);
+
 // Appends the payload of `e` to out and returns the record type to write it under.
 record_type encode_event(const event& e, std::string& out);
 [[nodiscard]] std::optional<event> decode_event(record_type type, std::string_view payload);

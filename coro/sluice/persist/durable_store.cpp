@@ -1,0 +1,160 @@
+// Data directory, recovery and the running journal (see durable_store.hpp).
+#include "sluice/persist/durable_store.hpp"
+
+#include "sluice/error.hpp"
+#include "sluice/journal/journal_recovery.hpp"
+
+#include <unistd.h>
+
+#include <random>
+
+namespace sluice::persist {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+// The instance id: random, written once when the directory is created.
+boost::system::result<journal::instance_id> instance_of(fs::file_system& files, const std::string& dir,
+                                                        std::string& detail) {
+  const std::string path = dir + "/INSTANCE";
+  if (auto existing = files.open(path, fs::open_mode::read_only)) {
+    auto bytes = fs::read_all(**existing);
+    if (!bytes) {
+      detail = "cannot read " + path + ": " + bytes.error().message();
+      return bytes.error();
+    }
+    journal::instance_id id{};
+    if (bytes->size() != id.size()) {
+      detail = path + " is damaged (" + std::to_string(bytes->size()) + " bytes)";
+      return make_error_code(errc::journal_corrupt);
+    }
+    std::copy(bytes->begin(), bytes->end(), id.begin());
+    return id;
+  }
+  journal::instance_id id{};
+  std::random_device rd;
+  for (auto& b : id) b = static_cast<std::uint8_t>(rd());
+  const std::string tmp = path + ".tmp";
+  auto f = files.open(tmp, fs::open_mode::create);
+  error_code ec = f ? error_code{} : f.error();
+  if (!ec) ec = (*f)->truncate(0);
+  if (!ec) ec = (*f)->write_at(0, std::span<const std::uint8_t>(id.data(), id.size()));
+  if (!ec) ec = (*f)->sync_data();
+  if (!ec) ec = files.rename(tmp, path);
+  if (!ec) ec = files.sync_dir(dir);
+  if (ec) {
+    detail = "cannot create " + path + ": " + ec.message();
+    return ec;
+  }
+  return id;
+}
+
+}  // namespace
+
+boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const persistence_options& options,
+                                                                          asio::any_io_executor ex, log_sink log,
+                                                                          journal::recovered_state& state,
+                                                                          recovery_summary& summary,
+                                                                          std::string& detail) {
+  const auto started = std::chrono::steady_clock::now();
+  fs::file_system& files = options.file_system ? *options.file_system : fs::posix();
+  const std::string& dir = options.data_dir;
+  const std::string journal_dir = dir + "/journal";
+  for (const auto& d : {dir, journal_dir}) {
+    if (auto ec = files.create_dir(d)) {
+      detail = "cannot create " + d + ": " + ec.message();
+      return ec;
+    }
+  }
+  std::unique_ptr<durable_store> store(new durable_store());
+  store->mode_ = options.mode;
+  store->log_ = std::make_shared<log_sink>(std::move(log));
+  std::string holder;
+  auto lock = files.lock(dir + "/LOCK", "pid " + std::to_string(::getpid()), holder);
+  if (!lock) {
+    detail = "data directory " + dir + " is locked by " + (holder.empty() ? "another engine" : holder);
+    return lock.error();
+  }
+  store->lock_ = std::move(*lock);
+  auto instance = instance_of(files, dir, detail);
+  if (!instance) return instance.error();
+
+  journal::recovery_options ro;
+  ro.salvage = options.salvage;
+  ro.instance = *instance;
+  auto recovered = journal::recover(files, journal_dir, ro, detail);
+  if (!recovered) return recovered.error();
+  journal::journal_state rebuilt;
+  for (const auto& r : recovered->records) {
+    auto e = journal::decode_event(r.type, r.payload);
+    if (!e) {
+      detail = "journal record " + std::to_string(r.lsn) + " has a valid CRC but an undecodable payload";
+      if (!options.salvage) return make_error_code(errc::journal_corrupt);
+      summary.notes.push_back(detail);
+      continue;
+    }
+    rebuilt.apply(r.lsn, *e);
+  }
+  state = rebuilt.recovered();
+  summary.records = recovered->records.size();
+  summary.ready = state.ready.size();
+  summary.scheduled = state.scheduled.size();
+  summary.in_flight = state.in_flight.size();
+  summary.dead = state.dead.size();
+  summary.notes.insert(summary.notes.end(), recovered->notes.begin(), recovered->notes.end());
+  for (const auto& u : recovered->unreadable) summary.notes.push_back("salvage: not recovered: " + u);
+  if (state.contradictions > 0) {
+    summary.notes.push_back(std::to_string(state.contradictions) + " journal events named unknown messages");
+  }
+
+  journal::writer_options wo;
+  wo.dir = journal_dir;
+  wo.segment_bytes = options.segment_bytes;
+  wo.instance = *instance;
+  wo.sync = options.mode == durability::fsync;
+  store->commit_ = std::make_unique<group_commit>(files, wo, recovered->next_lsn, std::move(ex));
+  summary.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return store;
+}
+
+durable_store::~durable_store() { stop(); }
+
+void durable_store::stop() {
+  if (commit_) commit_->stop();
+}
+
+durable_store::done_handler durable_store::forget_handler() const {
+  return [failures = failures_, log = log_](error_code ec, std::uint64_t) {
+    if (!ec) return;
+    if (failures->fetch_add(1, std::memory_order_relaxed) == 0 || ec == errc::disk_full) {
+      try {
+        (*log)(log_level::error,
+               "journal write failed: " + ec.message() + " (the engine's state is ahead of its journal)");
+      } catch (...) {
+      }
+    }
+  };
+}
+
+void durable_store::record(const journal::event& e) { record_then(e, forget_handler()); }
+
+void durable_store::record_enqueue(std::string_view queue, const message& m) {
+  record_enqueue_then(queue, m, forget_handler());
+}
+
+void durable_store::record_then(const journal::event& e, done_handler done) {
+  std::vector<owned_entry> entries(1);
+  entries[0].type = journal::encode_event(e, entries[0].payload);
+  commit_->submit(std::move(entries), std::move(done));
+}
+
+void durable_store::record_enqueue_then(std::string_view queue, const message& m, done_handler done) {
+  std::vector<owned_entry> entries(1);
+  entries[0].type = journal::record_type::enqueue;
+  journal::encode_enqueue(queue, m, entries[0].payload);
+  commit_->submit(std::move(entries), std::move(done));
+}
+
+}  // namespace sluice::persist

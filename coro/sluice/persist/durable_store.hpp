@@ -1,0 +1,82 @@
+// The engine's persistence: the data directory (created 0700, locked against a second engine or
+// process, holding the instance id and the journal), recovery at start, and the group-commit
+// journal the engine records its events in while it runs.
+//
+//   record(event)               fire and forget: ordered after everything recorded before it
+//   record_then(event, done)    done(ec) once the event is durable (fsync mode) or written
+//
+// Completions of record() touch nothing of the engine (a failure is counted and logged through a
+// shared sink), so they may run after the engine is gone; record_then() callers keep the engine
+// alive until their completion ran (the engine counts them as live operations).
+// Thread-safety: record*() from any thread; open() and stop() from one.
+#pragma once
+
+#include "sluice/journal/journal_state.hpp"
+#include "sluice/journal/record_codec.hpp"
+#include "sluice/log.hpp"
+#include "sluice/options.hpp"
+#include "sluice/persist/group_commit.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/system/result.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sluice::persist {
+
+struct recovery_summary {
+  std::size_t records = 0;
+  std::size_t ready = 0;
+  std::size_t scheduled = 0;
+  std::size_t in_flight = 0;  // returned to their queues with the attempt counted
+  std::size_t dead = 0;
+  std::chrono::milliseconds took{0};
+  std::vector<std::string> notes;  // torn tails cut, void ranges, salvage losses
+};
+
+class durable_store {
+ public:
+  using done_handler = group_commit::done_handler;
+
+  // Opens (or creates) the data directory and recovers it into `state`. Errors:
+  // errc::directory_locked (detail names the holder), errc::journal_corrupt, I/O errors.
+  [[nodiscard]] static boost::system::result<std::unique_ptr<durable_store>> open(
+      const persistence_options& options, boost::asio::any_io_executor ex, log_sink log,
+      journal::recovered_state& state, recovery_summary& summary, std::string& detail);
+
+  ~durable_store();
+  durable_store(const durable_store&) = delete;
+  durable_store& operator=(const durable_store&) = delete;
+
+  void record(const journal::event& e);
+  void record_enqueue(std::string_view queue, const message& m);  // without copying the message
+  void record_then(const journal::event& e, done_handler done);
+  void record_enqueue_then(std::string_view queue, const message& m, done_handler done);
+  void submit(std::vector<owned_entry> entries, done_handler done) {
+    commit_->submit(std::move(entries), std::move(done));
+  }
+
+  // Writes what was recorded and ends the writer thread.
+  void stop();
+
+  [[nodiscard]] bool syncs() const noexcept { return mode_ == durability::fsync; }
+  [[nodiscard]] std::uint64_t failures() const noexcept { return failures_->load(std::memory_order_relaxed); }
+  [[nodiscard]] group_commit_stats stats() const { return commit_->stats(); }
+  [[nodiscard]] std::size_t pending() const noexcept { return commit_->pending(); }
+
+ private:
+  durable_store() = default;
+  done_handler forget_handler() const;
+
+  durability mode_ = durability::fsync;
+  std::unique_ptr<fs::dir_lock> lock_;
+  std::unique_ptr<group_commit> commit_;
+  std::shared_ptr<std::atomic<std::uint64_t>> failures_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::shared_ptr<log_sink> log_;
+};
+
+}  // namespace sluice::persist
