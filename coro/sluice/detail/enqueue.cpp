@@ -43,7 +43,7 @@ enum class landing : std::uint8_t { publish, schedule };
 void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, landing how, enqueue_handler h,
           std::vector<persist::owned_entry> encoded = {}) {
   const message_id id = m->id;
-  auto finish = [&core, &queue, how](std::unique_ptr<message> msg) {
+  auto finish = [&queue, how](std::unique_ptr<message> msg) {
     if (how == landing::publish) {
       queue.publish(std::move(msg));
     } else {
