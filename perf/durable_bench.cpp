@@ -9,14 +9,14 @@
 #include "sluice/stats/latency_histogram.hpp"
 
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -52,7 +52,8 @@ void declare(sluice::engine& eng) {
   q.min_workers = 0;  // nobody consumes: this measures the durable enqueue alone
   q.max_workers = 1;
   (void)eng.declare_queue("bench", q);
-  (void)eng.handle_raw("bench", "bench.msg", [](std::string_view, sluice::context&) -> asio::awaitable<void> { co_return; });
+  (void)eng.handle_raw("bench", "bench.msg",
+                       [](std::string_view, sluice::context&) -> asio::awaitable<void> { co_return; });
 }
 
 void report_latency(benchmark::State& state, const sluice::latency_histogram& h) {
@@ -80,8 +81,8 @@ void bm_sluice_windowed(benchmark::State& state) {
           [&]() -> asio::awaitable<void> {
             for (int i = 0; i < windowed_messages / window; ++i) {
               const sluice::enqueue_options o;
-              auto [ec, id] = co_await eng.async_enqueue_raw("bench", "bench.msg", payload, o,
-                                                             asio::as_tuple(asio::use_awaitable));
+              auto [ec, id] =
+                  co_await eng.async_enqueue_raw("bench", "bench.msg", payload, o, asio::as_tuple(asio::use_awaitable));
               if (ec) ++failures;
             }
             if (--producers_left == 0) {  // everything durable: stop (the engine's parked waits hold the context)
@@ -106,7 +107,8 @@ void bm_sqlite_windowed(benchmark::State& state) {
     const auto dir = fresh_dir("sqlite");
     sqlite3* db = nullptr;
     sqlite3_open((dir / "q.db").c_str(), &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE m(id INTEGER PRIMARY KEY, body BLOB)",
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE m(id INTEGER PRIMARY KEY, body BLOB)",
                  nullptr, nullptr, nullptr);
     sqlite3_stmt* insert = nullptr;
     sqlite3_prepare_v2(db, "INSERT INTO m(body) VALUES(?)", -1, &insert, nullptr);
@@ -167,6 +169,7 @@ void bm_sluice_latency(benchmark::State& state) {
             const auto t0 = std::chrono::steady_clock::now();
             auto [ec, id] =
                 co_await eng.async_enqueue_raw("bench", "bench.msg", payload, o, asio::as_tuple(asio::use_awaitable));
+            (void)id;
             h.record_single_writer(std::chrono::steady_clock::now() - t0);
             if (ec) state.SkipWithError("enqueue failed");
           }
@@ -183,14 +186,26 @@ void bm_sluice_latency(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(bm_sluice_windowed)->Name("durable_windowed/sluice")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(bm_sqlite_windowed)->Name("durable_windowed/sqlite_wal_batched")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(bm_sluice_windowed)
+    ->Name("durable_windowed/sluice")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(bm_sqlite_windowed)
+    ->Name("durable_windowed/sqlite_wal_batched")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 BENCHMARK_CAPTURE(bm_raw_fdatasync, windowed, 2'000, false)
     ->Name("durable_windowed/raw_append_fdatasync")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
-BENCHMARK(bm_sluice_latency)->Name("durable_latency/sluice")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(bm_sluice_latency)
+    ->Name("durable_latency/sluice")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 BENCHMARK_CAPTURE(bm_raw_fdatasync, latency, latency_messages, true)
     ->Name("durable_latency/raw_append_fdatasync")
     ->Unit(benchmark::kMillisecond)

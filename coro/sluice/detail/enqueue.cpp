@@ -12,6 +12,7 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
@@ -26,6 +27,12 @@ namespace {
 
 void complete(engine_core& core, enqueue_handler h, error_code ec, message_id id) {
   asio::post(core.executor(), asio::append(std::move(h), ec, id));
+}
+
+// From a journal completion, already on the application's executor: run the caller's completion
+// inline when its executor is this context, instead of another trip through the queue.
+void complete_here(enqueue_handler h, error_code ec, message_id id) {
+  asio::dispatch(asio::append(std::move(h), ec, id));
 }
 
 // Discards a message whose enqueue failed, releasing its dedup key first.
@@ -71,12 +78,12 @@ void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, l
     } else {
       finish(std::move(m));
     }
-    if (h) {
-      complete(core, std::move(h), ec, ec ? message_id{} : id);
-    } else if (ec) {  // try_enqueue's caller has its id already: all we can do is say so
+    if (!h && ec) {  // try_enqueue's caller has its id already: all we can do is say so
       core.log(log_level::error, "an enqueue accepted by try_enqueue failed to persist: " + ec.message());
     }
-    core.worker_exited();
+    enqueue_handler caller = std::move(h);
+    core.worker_exited();  // the last use of the engine: the caller's code may stop and destroy it
+    if (caller) complete_here(std::move(caller), ec, ec ? message_id{} : id);
   });
 }
 

@@ -4,6 +4,7 @@
 #include "sluice/error.hpp"
 
 #include <boost/asio/append.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
@@ -64,15 +65,19 @@ journal::writer_stats group_commit::writer_stats() const {
 }
 
 void group_commit::complete(std::vector<submission>& batch, error_code ec, std::uint64_t first_lsn) {
-  std::uint64_t lsn = first_lsn;
-  for (auto& s : batch) {
-    const std::uint64_t mine = ec ? 0 : lsn;
-    lsn += s.records.size();
-    asio::post(fallback_, asio::append(std::move(s.done), ec, mine));
-    s.work = {};  // the posted completion now keeps the context running
-  }
-  pending_.fetch_sub(batch.size(), std::memory_order_release);  // after the posts: see pending()
-  batch.clear();
+  // One post per batch, not per submission: on the application's executor each completion is
+  // dispatched to its own associated executor (inline when that is the same context).
+  const auto n = batch.size();
+  asio::post(fallback_, [batch = std::move(batch), ec, first_lsn]() mutable {
+    std::uint64_t lsn = first_lsn;
+    for (auto& s : batch) {
+      const std::uint64_t mine = ec ? 0 : lsn;
+      lsn += s.records.size();
+      asio::dispatch(asio::append(std::move(s.done), ec, mine));
+    }
+  });
+  batch.clear();                                     // moved-from: reset for reuse
+  pending_.fetch_sub(n, std::memory_order_release);  // after the post: see pending()
 }
 
 void group_commit::run() {
