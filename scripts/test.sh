@@ -15,6 +15,8 @@ bash scripts/install-deps.sh
 jobs=${SLUICE_JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 # Labels CI runs; perf and long soak runs are separate commands (perf/run, soak/).
 labels='unit|integration|concurrency|chaos'
 started=$(date +%s)
@@ -34,7 +36,7 @@ fi
 stage "build: optimized, warnings as errors (g++)"
 build ci
 stage "tests: optimized build"
-ctest --preset ci -L "$labels" -j "$jobs"
+SLUICE_CHAOS_KILLS=1000 ctest --preset ci -L "$labels" -j "$jobs"
 
 [ "$quick" -eq 1 ] && { stage "done (quick)"; exit 0; }
 
@@ -48,12 +50,13 @@ fi
 stage "build: AddressSanitizer + UBSan (g++)"
 build asan
 stage "tests: AddressSanitizer + UBSan, every suite"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 SLUICE_CHAOS_KILLS=150 \
   ctest --preset asan -L "$labels" -j "$jobs"
 
 stage "build: ThreadSanitizer (clang)"
-build tsan sluice_lib_tests sluice_coro_tests sluice_hello sluice_orderflow  # samples: clang -Werror too
+build tsan sluice_lib_tests sluice_coro_tests sluice_chaos_tests sluice_chaos_child sluice_hello sluice_orderflow  # samples: clang -Werror too
 stage "tests: ThreadSanitizer, every suite (the concurrency ones are the point)"
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/test/tsan.supp" ctest --preset tsan -L "$labels" -j "$jobs"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/test/tsan.supp" SLUICE_CHAOS_KILLS=100 \
+  ctest --preset tsan -L "$labels" -j "$jobs"
 
 stage "all checks passed"
