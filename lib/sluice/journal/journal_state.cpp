@@ -35,8 +35,8 @@ void journal_state::apply(std::uint64_t lsn, const event& e) {
             d->m.lease_epoch = std::max(d->m.lease_epoch, ev.lease_epoch);
             d->place = message_place::in_flight;
           }
-        } else if constexpr (std::is_same_v<T, ack_event>) {
-          if (messages_.erase(ev.id) == 0) ++contradictions_;
+        } else if constexpr (std::is_same_v<T, ack_event> || std::is_same_v<T, purge_event>) {
+          if (messages_.erase(ev.id) == 0) ++contradictions_;  // done, or purged from the dead letters
         } else if constexpr (std::is_same_v<T, reschedule_event>) {
           if (auto* d = find(ev.id)) {
             d->m.attempt = std::max(d->m.attempt, ev.attempt);
@@ -68,8 +68,6 @@ void journal_state::apply(std::uint64_t lsn, const event& e) {
             d->place = message_place::ready;
             d->order = lsn;
           }
-        } else if constexpr (std::is_same_v<T, purge_event>) {
-          if (messages_.erase(ev.id) == 0) ++contradictions_;
         } else if constexpr (std::is_same_v<T, replace_event>) {
           if (auto* d = find(ev.id)) {
             d->m.payload = ev.payload;

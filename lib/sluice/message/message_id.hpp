@@ -28,6 +28,7 @@ struct message_id {
   // Parses the 26-character text form (case-insensitive); nullopt for anything else.
   [[nodiscard]] static std::optional<message_id> parse(std::string_view text) noexcept;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=> (a known bug)
   friend constexpr auto operator<=>(const message_id&, const message_id&) = default;
 };
 
