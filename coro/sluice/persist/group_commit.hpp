@@ -81,6 +81,7 @@ class group_commit {
   std::deque<submission> queue_;  // guarded by mutex_
   bool stopping_ = false;         // guarded by mutex_
   std::atomic<std::size_t> pending_{0};
+  std::size_t last_batch_ = 0;          // writer thread only
   group_commit_stats stats_;            // guarded by mutex_
   journal::writer_stats writer_stats_;  // copy, guarded by mutex_
   std::thread thread_;                  // last: starts after everything above exists
