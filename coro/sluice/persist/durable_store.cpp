@@ -31,6 +31,12 @@ boost::system::result<journal::instance_id> instance_of(fs::file_system& files, 
       return make_error_code(errc::journal_corrupt);
     }
     std::copy(bytes->begin(), bytes->end(), id.begin());
+    // Found, but perhaps only in the page cache (an earlier start failed before its directory
+    // fsync): make its entry durable before any journal segment names this instance.
+    if (auto ec = files.sync_dir(dir)) {
+      detail = "cannot sync " + dir + ": " + ec.message();
+      return ec;
+    }
     return id;
   }
   journal::instance_id id{};
@@ -65,6 +71,16 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   for (const auto& d : {dir, journal_dir}) {
     if (auto ec = files.create_dir(d)) {
       detail = "cannot create " + d + ": " + ec.message();
+      return ec;
+    }
+  }
+  // The directories' own entries must survive a power loss too (a missing directory fsync is the
+  // classic crash-consistency bug): sync the parent and the data directory.
+  const auto slash = dir.find_last_of('/');
+  const std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
+  for (const auto& d : {parent, dir}) {
+    if (auto ec = files.sync_dir(d); ec && ec != boost::system::errc::no_such_file_or_directory) {
+      detail = "cannot sync " + d + ": " + ec.message();
       return ec;
     }
   }
