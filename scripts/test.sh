@@ -59,4 +59,17 @@ stage "tests: ThreadSanitizer, every suite (the concurrency ones are the point)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/test/tsan.supp" SLUICE_CHAOS_KILLS=100 \
   ctest --preset tsan -L "$labels" -j "$jobs"
 
+stage "build: libFuzzer targets (clang)"
+build fuzz sluice_journal_fuzz sluice_record_fuzz
+stage "fuzz: replay the committed corpus, then fuzz each target for 20 s"
+for target in journal record; do
+  build/fuzz/chaos/fuzz/sluice_${target}_fuzz -runs=0 chaos/fuzz/corpus/$target 2>&1 | tail -1
+  # A scratch copy: new inputs found here are not written into the repository.
+  scratch=$(mktemp -d)
+  cp chaos/fuzz/corpus/$target/* "$scratch"/
+  build/fuzz/chaos/fuzz/sluice_${target}_fuzz -max_total_time=20 -print_final_stats=1 "$scratch" 2>&1 |
+    grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units' || { rm -rf "$scratch"; exit 1; }
+  rm -rf "$scratch"
+done
+
 stage "all checks passed"
