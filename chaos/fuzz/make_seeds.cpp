@@ -16,9 +16,7 @@ namespace j = sluice::journal;
 
 namespace {
 
-void write(const std::filesystem::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary) << bytes;
-}
+void write(const std::filesystem::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
 std::vector<j::event> events() {
   sluice::message m;
@@ -32,7 +30,8 @@ std::vector<j::event> events() {
   out.emplace_back(j::checkout_event{m.id, 1, 1});
   out.emplace_back(j::reschedule_event{m.id, sluice::sys_time(std::chrono::seconds(100)), 1, 0, {}, false});
   out.emplace_back(j::reschedule_event{m.id, sluice::sys_time(std::chrono::seconds(200)), 2, 1, {}, true});
-  out.emplace_back(j::dead_letter_event{m.id, sluice::dead_letter_reason::retries_exhausted, {"E", "boom"}, {}, {}, {}});
+  out.emplace_back(
+      j::dead_letter_event{m.id, sluice::dead_letter_reason::retries_exhausted, {"E", "boom"}, {}, {}, {}});
   out.emplace_back(j::replay_event{m.id, true});
   out.emplace_back(j::replace_event{m.id, "{}", {}});
   out.emplace_back(j::lease_event{m.id, 3, sluice::sys_time(std::chrono::seconds(300))});
