@@ -28,6 +28,7 @@ struct node {
   asio::io_context ioc;
   std::unique_ptr<sluice::engine> eng;
   std::map<int, std::vector<std::uint32_t>> runs;  // order id -> attempts seen
+  std::vector<int> sequence;                       // order ids in the order their handlers started
   std::set<int> hang;                              // order ids whose handler waits on `gate`
   std::set<int> fail_permanently;
   std::function<void(int)> on_start;
@@ -45,6 +46,7 @@ struct node {
     eng = std::make_unique<sluice::engine>(ioc.get_executor(), o);
     BOOST_REQUIRE(!eng->handle<order>("jobs", [this](order o, sluice::context& ctx) -> asio::awaitable<void> {
       runs[o.id].push_back(ctx.attempt());
+      sequence.push_back(o.id);
       if (on_start) on_start(o.id);
       if (fail_permanently.contains(o.id)) throw sluice::permanent_error("invalid order");
       if (hang.contains(o.id)) co_await g.wait_ignoring_cancellation();
@@ -133,6 +135,29 @@ BOOST_AUTO_TEST_CASE(a_restart_recovers_pending_scheduled_in_flight_and_dead_let
   b.clock.advance(std::chrono::hours(1));
   b.settle();
   BOOST_TEST(b.runs[3].size() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(an_in_flight_message_still_leads_its_ordering_key_after_a_crash) {
+  auto disk = new_disk();
+  std::unique_ptr<sluice::fs::simulated_disk> crashed;
+  {
+    node a(*disk);
+    a.hang = {1};
+    BOOST_REQUIRE(!a.start());
+    sluice::enqueue_options keyed;
+    keyed.ordering_key = "customer-7";
+    BOOST_REQUIRE(!a.enqueue(1, keyed));
+    a.settle();
+    BOOST_REQUIRE(!a.enqueue(2, keyed));  // held behind 1
+    BOOST_REQUIRE(!a.enqueue(3, keyed));
+    a.settle();
+    BOOST_TEST(a.sequence == (std::vector<int>{1}), boost::test_tools::per_element());
+    crashed = disk->image(sluice::fs::damage::process_crash, 4);
+  }
+  node b(*crashed);
+  BOOST_REQUIRE(!b.start());
+  b.settle();
+  BOOST_TEST(b.sequence == (std::vector<int>{1, 2, 3}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(acknowledged_enqueues_survive_a_power_loss_and_acks_are_not_redelivered) {

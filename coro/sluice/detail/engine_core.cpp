@@ -152,6 +152,20 @@ void engine_core::restore(journal::recovered_state& state) {
     return q;
   };
   const sys_time now = clock_.now();
+  // In-flight messages first: they were taken before anything still ready, so they lead their
+  // ordering keys again.
+  for (auto& d : state.in_flight) {
+    auto* q = place(d);
+    if (!q) continue;
+    auto m = std::make_unique<message>(std::move(d.m));
+    const auto& options = q->handler_at(m->handler_index).options;
+    if (m->spent_attempts() > options.max_retries) {  // a poison message that took the process down
+      settlement_.dead_letter_now(*q, std::move(m), dead_letter_reason::retries_exhausted,
+                                  failure{"sluice::process_crash", "the process stopped during every attempt"});
+    } else {
+      q->publish_forced(std::move(m));
+    }
+  }
   for (auto& d : state.ready) {
     if (auto* q = place(d)) q->publish_forced(std::make_unique<message>(std::move(d.m)));
   }
@@ -163,18 +177,6 @@ void engine_core::restore(journal::recovered_state& state) {
       q->publish_forced(std::make_unique<message>(std::move(d.m)));
     } else {
       q->timers().schedule(std::make_unique<message>(std::move(d.m)), d.due, why);
-    }
-  }
-  for (auto& d : state.in_flight) {
-    auto* q = place(d);
-    if (!q) continue;
-    auto m = std::make_unique<message>(std::move(d.m));
-    const auto& options = q->handler_at(m->handler_index).options;
-    if (m->spent_attempts() > options.max_retries) {  // a poison message that took the process down
-      settlement_.dead_letter_now(*q, std::move(m), dead_letter_reason::retries_exhausted,
-                                  failure{"sluice::process_crash", "the process stopped during every attempt"});
-    } else {
-      q->publish_forced(std::move(m));
     }
   }
   for (auto& d : state.dead) {
