@@ -160,6 +160,33 @@ BOOST_AUTO_TEST_CASE(an_in_flight_message_still_leads_its_ordering_key_after_a_c
   BOOST_TEST(b.sequence == (std::vector<int>{1, 2, 3}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_retrying_message_still_leads_its_ordering_key_after_a_crash) {
+  auto disk = new_disk();
+  std::unique_ptr<sluice::fs::simulated_disk> crashed;
+  std::set<int> failing = {1};
+  {
+    node a(*disk);
+    a.on_start = [&](int id) {
+      if (failing.contains(id)) throw std::runtime_error("transient");
+    };
+    BOOST_REQUIRE(!a.start());
+    sluice::enqueue_options keyed;
+    keyed.ordering_key = "customer-7";
+    BOOST_REQUIRE(!a.enqueue(1, keyed));  // fails: waits 10 ms for its retry, keeping the key
+    a.settle();
+    BOOST_REQUIRE(!a.enqueue(2, keyed));
+    a.settle();
+    BOOST_TEST(a.sequence == (std::vector<int>{1}), boost::test_tools::per_element());
+    crashed = disk->image(sluice::fs::damage::process_crash, 5);
+  }
+  node b(*crashed);
+  BOOST_REQUIRE(!b.start());
+  b.clock.advance(10ms);
+  b.settle();
+  BOOST_TEST(b.sequence == (std::vector<int>{1, 2}), boost::test_tools::per_element());
+  BOOST_TEST(b.runs[1] == (std::vector<std::uint32_t>{2}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(acknowledged_enqueues_survive_a_power_loss_and_acks_are_not_redelivered) {
   auto disk = new_disk();
   std::unique_ptr<sluice::fs::simulated_disk> lost_power;

@@ -166,10 +166,21 @@ void engine_core::restore(journal::recovered_state& state) {
       q->publish_forced(std::move(m));
     }
   }
+  // Then messages that were waiting for a retry with an ordering key: they were their key's
+  // active message, so they lead it again.
+  std::vector<journal::durable_message*> later;
+  for (auto& d : state.scheduled) {
+    if (d.m.ordering_key.empty() || d.m.attempt == 0) {
+      later.push_back(&d);
+      continue;
+    }
+    if (auto* q = place(d)) q->restore_keyed_retry(std::make_unique<message>(std::move(d.m)), d.due);
+  }
   for (auto& d : state.ready) {
     if (auto* q = place(d)) q->publish_forced(std::make_unique<message>(std::move(d.m)));
   }
-  for (auto& d : state.scheduled) {
+  for (auto* dp : later) {
+    auto& d = *dp;
     auto* q = place(d);
     if (!q) continue;
     const auto why = d.m.not_before == d.due ? timekeeper::origin::delayed_enqueue : timekeeper::origin::reschedule;

@@ -121,6 +121,14 @@ void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
   ready_.notify_one();
 }
 
+void queue_runtime::restore_keyed_retry(std::unique_ptr<message> m, sys_time due) {
+  depth_.fetch_add(1, std::memory_order_relaxed);  // a held message keeps an admission
+  m = ordering_.admit_or_hold(std::move(m));
+  if (!m) return;                                  // held behind the key's recovered active message
+  depth_.fetch_sub(1, std::memory_order_relaxed);  // active: admitted when the timekeeper publishes it
+  timekeeper_.schedule(std::move(m), due, timekeeper::origin::reschedule);
+}
+
 void queue_runtime::release_ordering(const message& m) noexcept {
   if (m.ordering_key.empty()) return;
   if (auto next = ordering_.on_settled(m)) {

@@ -86,6 +86,10 @@ class queue_runtime {
   [[nodiscard]] const lease_monitor& monitor() const noexcept { return monitor_; }
   dead_letter_store& dead_letters() noexcept { return dead_letters_; }
   dedup_index& dedup() noexcept { return dedup_; }
+  // Recovery: m was its ordering key's active message, waiting for a retry at `due`. Makes it
+  // the key's active message again and schedules it (or holds it, if another recovered message
+  // leads the key now).
+  void restore_keyed_retry(std::unique_ptr<message> m, sys_time due);
   // m (with an ordering key) settled or was dropped: publishes its key's next message.
   void release_ordering(const message& m) noexcept;
   [[nodiscard]] const dedup_index& dedup() const noexcept { return dedup_; }
