@@ -187,6 +187,32 @@ BOOST_AUTO_TEST_CASE(a_retrying_message_still_leads_its_ordering_key_after_a_cra
   BOOST_TEST(b.runs[1] == (std::vector<std::uint32_t>{2}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_recovered_keyed_message_still_takes_replacements) {
+  auto disk = new_disk();
+  std::unique_ptr<sluice::fs::simulated_disk> crashed;
+  sluice::enqueue_options keyed;
+  keyed.dedup_key = "cart-9";
+  {
+    node a(*disk);
+    a.hang = {1};  // the only worker is busy: the keyed message waits
+    BOOST_REQUIRE(!a.start());
+    BOOST_REQUIRE(!a.enqueue(1));
+    a.settle();
+    BOOST_REQUIRE(!a.enqueue(2, keyed));
+    a.settle();
+    crashed = disk->image(sluice::fs::damage::process_crash, 6);
+  }
+  node b(*crashed);
+  b.hang = {1};
+  BOOST_REQUIRE(!b.start());
+  BOOST_REQUIRE(!b.enqueue(3, keyed));  // replaces 2's payload: one job, the newest payload
+  BOOST_TEST(b.eng->inspect_dedup_key("jobs", "cart-9").has_value());
+  b.g.open();
+  b.settle();
+  BOOST_TEST(b.runs.contains(3));
+  BOOST_TEST(!b.runs.contains(2));
+}
+
 BOOST_AUTO_TEST_CASE(acknowledged_enqueues_survive_a_power_loss_and_acks_are_not_redelivered) {
   auto disk = new_disk();
   std::unique_ptr<sluice::fs::simulated_disk> lost_power;

@@ -55,6 +55,13 @@ dedup_index::enqueue_result dedup_index::on_enqueue(std::unique_ptr<message>& m,
   return {verdict::held, id};
 }
 
+void dedup_index::restore(message& m) {
+  std::lock_guard lock(mutex_);
+  entry& e = keys_[m.dedup_key];
+  e.pending = &m;
+  e.pending_id = m.id;
+}
+
 void dedup_index::forget(const message& m) noexcept {
   std::lock_guard lock(mutex_);
   const auto it = keys_.find(m.dedup_key);

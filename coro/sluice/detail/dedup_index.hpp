@@ -44,6 +44,9 @@ class dedup_index {
 
   // m->dedup_key is set. On `held` the index takes m; otherwise the caller keeps it.
   [[nodiscard]] enqueue_result on_enqueue(std::unique_ptr<message>& m, dedup_mode mode, sys_time now);
+  // Recovery: m (recovered, about to be queued again) is its key's pending message. Called in
+  // recovery order, so the newest recovered message for a key ends up holding it.
+  void restore(message& m);
   // The enqueue of a `proceed` message failed (queue full): the key forgets it.
   void forget(const message& m) noexcept;
   // A worker took m and is about to read it.

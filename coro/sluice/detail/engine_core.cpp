@@ -140,6 +140,11 @@ error_code engine_core::start() {
 
 void engine_core::restore(journal::recovered_state& state) {
   std::size_t orphans = 0;
+  // A recovered message with a dedup key holds its key again (pending: replaceable until taken).
+  auto keyed = [](queue_runtime& q, std::unique_ptr<message> m) {
+    if (!m->dedup_key.empty()) q.dedup().restore(*m);
+    return m;
+  };
   auto place = [&](journal::durable_message& d) -> queue_runtime* {
     queue_runtime* q = find_queue(d.queue);
     const auto handler = q ? q->find_handler(d.m.type) : std::nullopt;
@@ -163,7 +168,7 @@ void engine_core::restore(journal::recovered_state& state) {
       settlement_.dead_letter_now(*q, std::move(m), dead_letter_reason::retries_exhausted,
                                   failure{"sluice::process_crash", "the process stopped during every attempt"});
     } else {
-      q->publish_forced(std::move(m));
+      q->publish_forced(keyed(*q, std::move(m)));
     }
   }
   // Then messages that were waiting for a retry with an ordering key: they were their key's
@@ -174,20 +179,21 @@ void engine_core::restore(journal::recovered_state& state) {
       later.push_back(&d);
       continue;
     }
-    if (auto* q = place(d)) q->restore_keyed_retry(std::make_unique<message>(std::move(d.m)), d.due);
+    if (auto* q = place(d)) q->restore_keyed_retry(keyed(*q, std::make_unique<message>(std::move(d.m))), d.due);
   }
   for (auto& d : state.ready) {
-    if (auto* q = place(d)) q->publish_forced(std::make_unique<message>(std::move(d.m)));
+    if (auto* q = place(d)) q->publish_forced(keyed(*q, std::make_unique<message>(std::move(d.m))));
   }
   for (auto* dp : later) {
     auto& d = *dp;
     auto* q = place(d);
     if (!q) continue;
     const auto why = d.m.not_before == d.due ? timekeeper::origin::delayed_enqueue : timekeeper::origin::reschedule;
+    auto m = keyed(*q, std::make_unique<message>(std::move(d.m)));
     if (d.due <= now) {
-      q->publish_forced(std::make_unique<message>(std::move(d.m)));
+      q->publish_forced(std::move(m));
     } else {
-      q->timers().schedule(std::make_unique<message>(std::move(d.m)), d.due, why);
+      q->timers().schedule(std::move(m), d.due, why);
     }
   }
   for (auto& d : state.dead) {
