@@ -2,6 +2,7 @@
 #include "sluice/journal/format.hpp"
 
 #include "sluice/journal/crc32c.hpp"
+#include "sluice/journal/little_endian.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -9,26 +10,10 @@
 
 namespace sluice::journal {
 
-namespace {
-
-void put32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
-}
-void put64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
-}
-std::uint32_t get32(const std::uint8_t* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-std::uint64_t get64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-}  // namespace
+using le::get32;
+using le::get64;
+using le::put32;
+using le::put64;
 
 void encode(const segment_header& h, std::string& out) {
   const std::size_t start = out.size();

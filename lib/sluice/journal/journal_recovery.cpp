@@ -2,6 +2,7 @@
 #include "sluice/journal/journal_recovery.hpp"
 
 #include "sluice/error.hpp"
+#include "sluice/journal/little_endian.hpp"
 #include "sluice/journal/segment_scan.hpp"
 
 #include <algorithm>
@@ -10,15 +11,6 @@
 namespace sluice::journal {
 
 namespace {
-
-void put64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
-}
-std::uint64_t get64(std::string_view s, std::size_t at) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(s[at + static_cast<std::size_t>(i)]);
-  return v;
-}
 
 struct segment_data {
   std::string name;
@@ -51,15 +43,15 @@ bool in_void(const void_map& voids, std::uint64_t lsn) {
 
 std::string encode_void_range(std::uint64_t first, std::uint64_t last) {
   std::string out;
-  put64(out, first);
-  put64(out, last);
+  le::put64(out, first);
+  le::put64(out, last);
   return out;
 }
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> decode_void_range(std::string_view payload) {
   if (payload.size() != 16) return std::nullopt;
-  const auto a = get64(payload, 0);
-  const auto b = get64(payload, 8);
+  const auto a = le::get64(payload.data());
+  const auto b = le::get64(payload.data() + 8);
   if (a == 0 || b < a) return std::nullopt;
   return std::make_pair(a, b);
 }

@@ -1,6 +1,8 @@
 // Journal record payloads (see record_codec.hpp).
 #include "sluice/journal/record_codec.hpp"
 
+#include "sluice/journal/little_endian.hpp"
+
 #include <type_traits>
 
 namespace sluice::journal {
@@ -18,9 +20,7 @@ class writer {
     }
     u8(static_cast<std::uint8_t>(v));
   }
-  void u64(std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
+  void u64(std::uint64_t v) { le::put64(out_, v); }
   void str(std::string_view s) {
     varint(s.size());
     out_.append(s);
@@ -65,8 +65,7 @@ class reader {
   }
   std::uint64_t u64() {
     if (in_.size() - pos_ < 8 || pos_ > in_.size()) return fail<std::uint64_t>();
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(in_[pos_ + static_cast<std::size_t>(i)]);
+    const std::uint64_t v = le::get64(in_.data() + pos_);
     pos_ += 8;
     return v;
   }
