@@ -176,14 +176,8 @@ sys_time worker_pool::expire_due(sys_time now) {
     std::lock_guard lock(mutex_);
     for (auto& w : workers_) {
       if (w->replaced) continue;  // revoked already; its handler's outcome will be rejected
-      delivery_lease::check_result r;
-      try {
-        r = w->lease.check(now);
-      } catch (...) {  // no memory to copy the envelope: the lease stays; try again shortly
-        core_.log(log_level::error, "out of memory revoking a delivery of queue '" + queue_.name() + "'");
-        next = std::min(next, now + std::chrono::seconds(1));
-        continue;
-      }
+      // Without memory for the copy, check() leaves the delivery running and asks again in 1 s.
+      delivery_lease::check_result r = w->lease.check(now);
       if (r.heartbeat) delivery_stats::bump(monitor_stats_.heartbeats);
       if (r.timed_out) delivery_stats::bump(monitor_stats_.timed_out);
       if (r.cancel) post_cancel_locked(*w, r.epoch);

@@ -156,20 +156,9 @@ durable_store::done_handler durable_store::forget_handler() const {
 
 void durable_store::record(const journal::event& e) { record_then(e, forget_handler()); }
 
-void durable_store::record_enqueue(std::string_view queue, const message& m) {
-  record_enqueue_then(queue, m, forget_handler());
-}
-
 void durable_store::record_then(const journal::event& e, done_handler done) {
   std::vector<owned_entry> entries(1);
   entries[0].type = journal::encode_event(e, entries[0].payload);
-  commit_->submit(std::move(entries), std::move(done));
-}
-
-void durable_store::record_enqueue_then(std::string_view queue, const message& m, done_handler done) {
-  std::vector<owned_entry> entries(1);
-  entries[0].type = journal::record_type::enqueue;
-  journal::encode_enqueue(queue, m, entries[0].payload);
   commit_->submit(std::move(entries), std::move(done));
 }
 

@@ -4,6 +4,7 @@
 //
 //   record(event)               fire and forget: ordered after everything recorded before it
 //   record_then(event, done)    done(ec) once the event is durable (fsync mode) or written
+//   submit(records, done)       the same for records the caller encoded (enqueues)
 //
 // Completions of record() touch nothing of the engine (a failure is counted and logged through a
 // shared sink), so they may run after the engine is gone; record_then() callers keep the engine
@@ -53,9 +54,7 @@ class durable_store {
   durable_store& operator=(const durable_store&) = delete;
 
   void record(const journal::event& e);
-  void record_enqueue(std::string_view queue, const message& m);  // without copying the message
   void record_then(const journal::event& e, done_handler done);
-  void record_enqueue_then(std::string_view queue, const message& m, done_handler done);
   void submit(std::vector<owned_entry> entries, done_handler done) {
     commit_->submit(std::move(entries), std::move(done));
   }

@@ -99,7 +99,7 @@ delivery_lease::extend_result delivery_lease::extend(std::uint64_t epoch, sys_ti
   }
 }
 
-delivery_lease::check_result delivery_lease::check(sys_time now) {
+delivery_lease::check_result delivery_lease::check(sys_time now) noexcept {
   const rep t = now.time_since_epoch().count();
   check_result r;
   for (;;) {

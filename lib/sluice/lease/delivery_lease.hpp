@@ -69,7 +69,7 @@ class delivery_lease {
   };
   // Acts on every deadline due at `now`. If the copy cannot be allocated the delivery stays
   // running and `next` asks to be checked again.
-  check_result check(sys_time now);
+  check_result check(sys_time now) noexcept;
 
   // Deadlines of the current delivery (tests and stats).
   [[nodiscard]] sys_time lease_until() const noexcept;
