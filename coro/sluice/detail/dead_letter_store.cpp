@@ -96,15 +96,6 @@ std::optional<dead_letter> dead_letter_store::take(const message_id& id) {
   return std::nullopt;
 }
 
-void dead_letter_store::restore(std::vector<dead_letter> letters) {
-  std::lock_guard lock(mutex_);
-  for (auto& letter : letters) {
-    const auto at = std::upper_bound(letters_.begin(), letters_.end(), letter.dead_lettered_at,
-                                     [](sys_time t, const dead_letter& d) { return t < d.dead_lettered_at; });
-    letters_.insert(at, std::move(letter));
-  }
-}
-
 std::size_t dead_letter_store::purge(const dead_letter_filter& filter, std::vector<message_id>* ids) {
   std::lock_guard lock(mutex_);
   const auto before = letters_.size();

@@ -47,8 +47,6 @@ class dead_letter_store {
   // The sequence the next letter will get: a replay_scope::before that excludes later arrivals.
   [[nodiscard]] std::uint64_t next_sequence() const;
   [[nodiscard]] std::optional<dead_letter> take(const message_id& id);
-  // Puts letters back where they were (a replay that could not proceed), oldest first.
-  void restore(std::vector<dead_letter> letters);
   // Removes matching letters; their ids go to `ids` when given (for the journal).
   std::size_t purge(const dead_letter_filter& filter, std::vector<message_id>* ids = nullptr);
   // Letters per failure type (the operators' "error types" statistics).

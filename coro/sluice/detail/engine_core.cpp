@@ -365,27 +365,19 @@ void engine_core::requeue(queue_runtime& q, dead_letter letter, const replay_opt
   q.publish_forced(std::move(m));
 }
 
-error_code engine_core::requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options) {
-  if (letter.envelope.replays >= options_.max_replays && options.quarantined == replay_quarantined::skip) {
-    std::vector<dead_letter> back;
-    back.push_back(std::move(letter));
-    q.dead_letters().restore(std::move(back));
-    return make_error_code(errc::quarantined);
-  }
-  if (options.dry_run) {
-    std::vector<dead_letter> back;
-    back.push_back(std::move(letter));
-    q.dead_letters().restore(std::move(back));
-    return {};
-  }
-  requeue(q, std::move(letter), options);
-  return {};
-}
-
 error_code engine_core::replay_dead_letter(const message_id& id, const replay_options& options) {
   if (refuses(/*has_parent=*/false)) return make_error_code(errc::shutting_down);
   for (auto& q : queues_) {
-    if (auto letter = q->dead_letters().take(id)) return requeue_dead_letter(*q, std::move(*letter), options);
+    const auto found = q->dead_letters().get(id);
+    if (!found) continue;
+    if (found->envelope.replays >= options_.max_replays && options.quarantined == replay_quarantined::skip) {
+      return make_error_code(errc::quarantined);
+    }
+    if (options.dry_run) return {};
+    auto letter = q->dead_letters().take(id);
+    if (!letter) return make_error_code(errc::not_found);  // replayed or purged meanwhile
+    requeue(*q, std::move(*letter), options);
+    return {};
   }
   return make_error_code(errc::not_found);
 }

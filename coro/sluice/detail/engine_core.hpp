@@ -121,7 +121,6 @@ class engine_core {
   void notify_observer(std::string_view queue, const message& m, settle_outcome outcome) const noexcept;
   template <class F>
   void for_each_queue(const dead_letter_filter& filter, F&& f) const;
-  boost::system::error_code requeue_dead_letter(queue_runtime& q, dead_letter letter, const replay_options& options);
   void requeue(queue_runtime& q, dead_letter letter, const replay_options& options);
   [[nodiscard]] replay_scope scope_of(const queue_runtime& q, const replay_options& options,
                                       const std::vector<std::uint64_t>* marks) const;
