@@ -29,8 +29,9 @@ constexpr int thread_producers = 2;
 constexpr int per_producer = 5'000;
 constexpr int total = (coroutine_producers + thread_producers) * per_producer;
 
-asio::awaitable<void> produce(sluice::engine& eng, int first, std::atomic<int>& failures) {
-  for (int i = first; i < first + per_producer; ++i) {
+// Enqueues orders first .. first + count - 1, one at a time, counting failed enqueues.
+asio::awaitable<void> produce(sluice::engine& eng, int first, int count, std::atomic<int>& failures) {
+  for (int i = first; i < first + count; ++i) {
     const order o{i, "t"};
     auto [ec, id] = co_await eng.async_enqueue("orders", o, asio::as_tuple(asio::use_awaitable));
     if (ec) failures.fetch_add(1);
@@ -64,7 +65,7 @@ BOOST_AUTO_TEST_CASE(every_message_runs_exactly_once_across_threads_and_scaling)
 
   std::atomic<int> failures{0};
   for (int p = 0; p < coroutine_producers; ++p) {
-    asio::co_spawn(ioc, produce(eng, p * per_producer, failures), asio::detached);
+    asio::co_spawn(ioc, produce(eng, p * per_producer, per_producer, failures), asio::detached);
   }
   auto work = asio::make_work_guard(ioc);
   std::vector<std::thread> threads;
@@ -175,18 +176,12 @@ BOOST_AUTO_TEST_CASE(retried_messages_succeed_exactly_once_across_threads) {
     co_return;
   }));
   BOOST_REQUIRE(!eng.start());
-  asio::co_spawn(
-      ioc,
-      [&eng]() -> asio::awaitable<void> {
-        for (int i = 0; i < messages; ++i) {
-          const order o{i, "t"};
-          co_await eng.async_enqueue("orders", o, asio::use_awaitable);
-        }
-      },
-      asio::detached);
+  std::atomic<int> failures{0};
+  asio::co_spawn(ioc, produce(eng, 0, messages, failures), asio::detached);
   std::thread second([&] { ioc.run_for(60s); });
   ioc.run_for(60s);  // returns when the engine has stopped; the bound is a hang guard only
   second.join();
+  BOOST_TEST(failures.load() == 0);
   int wrong = 0;
   for (auto& s : successes) wrong += s.load() != 1;
   BOOST_TEST(wrong == 0);
@@ -231,15 +226,8 @@ BOOST_AUTO_TEST_CASE(timed_out_and_stuck_deliveries_settle_exactly_once_across_t
       },
       h));
   BOOST_REQUIRE(!eng.start());
-  asio::co_spawn(
-      ioc,
-      [&eng]() -> asio::awaitable<void> {
-        for (int i = 0; i < messages; ++i) {
-          const order o{i, "t"};
-          co_await eng.async_enqueue("orders", o, asio::use_awaitable);
-        }
-      },
-      asio::detached);
+  std::atomic<int> failures{0};
+  asio::co_spawn(ioc, produce(eng, 0, messages, failures), asio::detached);
   auto work = asio::make_work_guard(ioc);
   std::thread second([&] { ioc.run(); });
   std::thread first([&] { ioc.run(); });
@@ -252,6 +240,7 @@ BOOST_AUTO_TEST_CASE(timed_out_and_stuck_deliveries_settle_exactly_once_across_t
   work.reset();
   first.join();
   second.join();
+  BOOST_TEST(failures.load() == 0);
   const auto s = queue(eng.stats(), "orders");
   BOOST_TEST(first_attempts.load() == messages);
   BOOST_TEST(s.processed == static_cast<std::uint64_t>(messages));
