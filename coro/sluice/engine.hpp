@@ -20,6 +20,7 @@
 #include "sluice/dedup_key_state.hpp"
 #include "sluice/detail/batched_replay.hpp"
 #include "sluice/detail/enqueue_request.hpp"
+#include "sluice/detail/snapshot_request.hpp"
 #include "sluice/error.hpp"
 #include "sluice/handler.hpp"
 #include "sluice/options.hpp"
@@ -140,6 +141,20 @@ class engine {
   }
 
   [[nodiscard]] engine_stats stats() const;
+
+  // Takes a snapshot now (docs/design.md, "Snapshots"): the older of the two snapshot databases
+  // catches up with the journal, and segments both cover are deleted. Completion signature
+  // void(error_code, snapshot_report): errc::not_running unless started, errc::invalid_argument
+  // without persistence or with snapshots off, disk_full / io_error when SQLite could not commit
+  // (the journal is kept and the schedule retries).
+  template <class Token>
+  auto async_snapshot(Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, snapshot_report)>(
+        [](auto handler, detail::engine_core* core) {
+          detail::start_snapshot(*core, detail::snapshot_handler(std::move(handler)));
+        },
+        token, core_.get());
+  }
 
   // The state of a deduplication key of `queue`; nullopt when the key is free.
   [[nodiscard]] std::optional<sluice::dedup_key_state> inspect_dedup_key(std::string_view queue,

@@ -85,6 +85,14 @@ struct persistence_options {
   // failing with errc::journal_corrupt.
   bool salvage = false;
   fs::file_system* file_system = nullptr;  // nullptr = the real one; tests pass a simulated disk
+  // Snapshots into SQLite (docs/design.md, "Snapshots"): after `snapshot_every_records` journal
+  // records, after `snapshot_interval` with anything changed, at stop, and on
+  // engine::async_snapshot(). Each lets the journal drop the segments both snapshot generations
+  // cover. false: journal only (it then grows without bound and recovery replays all of it).
+  bool snapshots = true;
+  std::chrono::milliseconds snapshot_interval{30000};
+  std::uint64_t snapshot_every_records = 1000;
+  bool snapshot_on_stop = true;
   [[nodiscard]] bool enabled() const noexcept { return !data_dir.empty() && mode != durability::memory; }
 };
 

@@ -5,6 +5,7 @@
 #include "sluice/message/failure.hpp"
 #include "sluice/stats/latency_histogram.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -53,10 +54,35 @@ struct journal_stats {
   std::uint64_t failures = 0;       // fire-and-forget records (acks, retries...) that failed
 };
 
+// What one snapshot did (engine::async_snapshot's result).
+struct snapshot_report {
+  bool committed = false;         // false: nothing had changed since the last one
+  std::uint64_t covered_lsn = 0;  // journal records up to here are in the snapshot
+  int generation = 0;             // which of the two databases (snapshot.N.sqlite) it wrote
+  std::uint64_t rows_written = 0;
+  std::uint64_t rows_erased = 0;
+  std::uint64_t segments_deleted = 0;  // journal segments both generations cover
+  std::chrono::microseconds took{0};
+};
+
+// Snapshots, when persistence is on.
+struct snapshot_stats {
+  bool enabled = false;
+  std::uint64_t snapshots = 0;  // committed
+  std::uint64_t failures = 0;   // not committed (SQLite busy, disk full, I/O error): retried, journal kept
+  std::uint64_t covered_lsn = 0;
+  std::uint64_t segments_deleted = 0;
+  std::uint64_t behind_records = 0;  // durable journal records not yet in the newest snapshot
+  std::chrono::microseconds last_took{0};
+  std::chrono::microseconds longest_took{0};
+  std::string last_error;  // empty after a success
+};
+
 struct engine_stats {
   std::vector<queue_stats> queues;
   std::uint64_t timer_expiries = 0;  // engine alarms that fired
   journal_stats journal;
+  snapshot_stats snapshot;
 };
 
 }  // namespace sluice

@@ -44,6 +44,8 @@ class category final : public boost::system::error_category {
         return "dead letter is quarantined after too many replays (force to replay it)";
       case errc::directory_locked:
         return "the data directory is locked by another process or engine";
+      case errc::snapshot_corrupt:
+        return "a snapshot database failed its integrity checks";
       default:
         return "unknown sluice error " + std::to_string(value);
     }

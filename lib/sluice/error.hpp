@@ -26,6 +26,7 @@ enum class errc {
   already_exists,        // a queue or handler with that name is already registered
   quarantined,           // a dead letter replayed max_replays times; replay it with force
   directory_locked,      // another process or engine holds the data directory
+  snapshot_corrupt,      // a snapshot database failed its row CRCs, count, checksum or header
 };
 
 [[nodiscard]] const boost::system::error_category& error_category() noexcept;

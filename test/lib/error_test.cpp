@@ -20,10 +20,10 @@ BOOST_AUTO_TEST_CASE(codes_carry_the_sluice_category_and_readable_messages) {
 
 BOOST_AUTO_TEST_CASE(every_value_has_its_own_message_and_unknown_values_are_named) {
   std::set<std::string> messages;
-  for (int v = 1; v <= static_cast<int>(sluice::errc::directory_locked); ++v) {
+  for (int v = 1; v <= static_cast<int>(sluice::errc::snapshot_corrupt); ++v) {
     messages.insert(sluice::make_error_code(static_cast<sluice::errc>(v)).message());
   }
-  BOOST_TEST(messages.size() == static_cast<std::size_t>(sluice::errc::directory_locked));
+  BOOST_TEST(messages.size() == static_cast<std::size_t>(sluice::errc::snapshot_corrupt));
   BOOST_TEST(sluice::error_category().message(9999) == "unknown sluice error 9999");
 }
 

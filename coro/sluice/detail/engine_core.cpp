@@ -127,7 +127,9 @@ error_code engine_core::start() {
     log(log_level::info, "recovered " + std::to_string(summary.ready + summary.scheduled + summary.in_flight) +
                              " messages (" + std::to_string(summary.dead) + " dead-lettered, " +
                              std::to_string(summary.scheduled) + " scheduled, " + std::to_string(summary.in_flight) +
-                             " in flight returned) from " + std::to_string(summary.records) + " journal records in " +
+                             " in flight returned) from a snapshot of " + std::to_string(summary.snapshot_rows) +
+                             " rows at LSN " + std::to_string(summary.snapshot_lsn) + " and " +
+                             std::to_string(summary.records) + " journal records after it in " +
                              std::to_string(summary.took.count()) + " ms");
   }
   auto expected = run_state::created;
@@ -317,6 +319,7 @@ engine_stats engine_core::stats() const {
     s.journal.largest_batch = g.largest_batch;
     s.journal.pending = store_->pending();
     s.journal.failures = store_->failures();
+    s.snapshot = store_->snapshot_stats();
   }
   return s;
 }

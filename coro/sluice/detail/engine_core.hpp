@@ -79,6 +79,7 @@ class engine_core {
   [[nodiscard]] boost::system::result<std::unique_ptr<message>> make_message(
       std::string_view queue_name, std::string_view type, std::string_view payload, enqueue_options& options,
       const parent_info* parent, queue_runtime*& queue);
+  [[nodiscard]] bool running() const noexcept { return state_.load(std::memory_order_acquire) == run_state::running; }
   // New work is refused once stopping; children of in-flight deliveries until stopped.
   [[nodiscard]] bool refuses(bool has_parent) const noexcept;
 

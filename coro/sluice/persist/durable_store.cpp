@@ -3,6 +3,10 @@
 
 #include "sluice/error.hpp"
 #include "sluice/journal/journal_recovery.hpp"
+#include "sluice/snapshot/snapshot_keeper.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/post.hpp>
 
 #include <unistd.h>
 
@@ -86,6 +90,7 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   }
   std::unique_ptr<durable_store> store(new durable_store());
   store->mode_ = options.mode;
+  store->commit_executor_ = ex;
   store->log_ = std::make_shared<log_sink>(std::move(log));
   std::string holder;
   auto lock = files.lock(dir + "/LOCK", "pid " + std::to_string(::getpid()), holder);
@@ -97,12 +102,31 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   auto instance = instance_of(files, dir, detail);
   if (!instance) return instance.error();
 
+  journal::journal_state rebuilt;
+  std::unique_ptr<snapshot::snapshot_keeper> keeper;
+  snapshot::keeper_recovery from_snapshot;
+  if (options.snapshots) {
+    snapshot::keeper_options ko;
+    ko.data_dir = dir;
+    ko.journal_dir = journal_dir;
+    ko.instance = *instance;
+    ko.salvage = options.salvage;
+    auto k = snapshot::snapshot_keeper::open(files, ko, rebuilt, from_snapshot, detail);
+    if (!k) return k.error();
+    keeper = std::move(*k);
+    summary.notes.insert(summary.notes.end(), from_snapshot.notes.begin(), from_snapshot.notes.end());
+  }
+
   journal::recovery_options ro;
   ro.salvage = options.salvage;
   ro.instance = *instance;
+  ro.covered = keeper ? keeper->oldest_covered_lsn() : 0;
   auto recovered = journal::recover(files, journal_dir, ro, detail);
   if (!recovered) return recovered.error();
-  journal::journal_state rebuilt;
+  if (keeper) {
+    if (auto ec = keeper->align(recovered->first_lsn, summary.notes, detail)) return ec;
+  }
+  std::size_t replayed = 0;
   for (const auto& r : recovered->records) {
     auto e = journal::decode_event(r.type, r.payload);
     if (!e) {
@@ -111,10 +135,16 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
       summary.notes.push_back(detail);
       continue;
     }
-    rebuilt.apply(r.lsn, *e);
+    if (keeper) keeper->add(r.lsn, *e);
+    if (r.lsn > from_snapshot.covered_lsn) {
+      rebuilt.apply(r.lsn, *e);
+      ++replayed;
+    }
   }
   state = rebuilt.recovered();
-  summary.records = recovered->records.size();
+  summary.records = replayed;
+  summary.snapshot_rows = from_snapshot.rows;
+  summary.snapshot_lsn = from_snapshot.covered_lsn;
   summary.ready = state.ready.size();
   summary.scheduled = state.scheduled.size();
   summary.in_flight = state.in_flight.size();
@@ -130,7 +160,28 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   wo.segment_bytes = options.segment_bytes;
   wo.instance = *instance;
   wo.sync = options.mode == durability::fsync;
-  store->commit_ = std::make_unique<group_commit>(files, wo, recovered->next_lsn, std::move(ex));
+  std::uint64_t next_lsn = recovered->next_lsn;
+  if (keeper && next_lsn <= keeper->covered_lsn()) {
+    // The snapshot is ahead of the journal (buffered mode lost the journal's unsynced tail in a
+    // power loss): continue after the snapshot and record the gap, so those LSNs never mean
+    // anything else.
+    wo.initial_void = std::make_pair(next_lsn, keeper->covered_lsn());
+    summary.notes.push_back("the journal ends at LSN " + std::to_string(next_lsn - 1) + ", before the snapshot (" +
+                            std::to_string(keeper->covered_lsn()) + "): continuing after it");
+    next_lsn = keeper->covered_lsn() + 1;
+  }
+  group_commit::durable_sink sink;
+  if (keeper) {
+    snapshot_schedule schedule;
+    schedule.interval = options.snapshot_interval;
+    schedule.every_records = std::max<std::uint64_t>(1, options.snapshot_every_records);
+    schedule.on_stop = options.snapshot_on_stop;
+    store->snapshots_ = std::make_unique<snapshotter>(std::move(keeper), schedule, ex, store->log_);
+    sink = [s = store->snapshots_.get()](std::uint64_t first, std::vector<owned_entry>&& records) {
+      s->feed(first, std::move(records));
+    };
+  }
+  store->commit_ = std::make_unique<group_commit>(files, wo, next_lsn, std::move(ex), std::move(sink));
   summary.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return store;
 }
@@ -138,7 +189,21 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
 durable_store::~durable_store() { stop(); }
 
 void durable_store::stop() {
-  if (commit_) commit_->stop();
+  if (commit_) commit_->stop();        // writes everything recorded and feeds the snapshotter
+  if (snapshots_) snapshots_->stop();  // folds it and takes the final snapshot
+}
+
+void durable_store::snapshot(snapshotter::done_handler done) {
+  if (!snapshots_) {
+    boost::asio::post(commit_executor_,
+                      boost::asio::append(std::move(done), make_error_code(errc::invalid_argument), snapshot_report{}));
+    return;
+  }
+  snapshots_->request(std::move(done));
+}
+
+snapshot_stats durable_store::snapshot_stats() const {
+  return snapshots_ ? snapshots_->stats() : sluice::snapshot_stats{};
 }
 
 durable_store::done_handler durable_store::forget_handler() const {

@@ -17,6 +17,7 @@
 #include "sluice/log.hpp"
 #include "sluice/options.hpp"
 #include "sluice/persist/group_commit.hpp"
+#include "sluice/persist/snapshotter.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/result.hpp>
@@ -30,7 +31,9 @@
 namespace sluice::persist {
 
 struct recovery_summary {
-  std::size_t records = 0;
+  std::size_t snapshot_rows = 0;   // messages loaded from the snapshot
+  std::uint64_t snapshot_lsn = 0;  // the LSN it covers
+  std::size_t records = 0;         // journal records replayed after it
   std::size_t ready = 0;
   std::size_t scheduled = 0;
   std::size_t in_flight = 0;  // returned to their queues with the attempt counted
@@ -59,8 +62,13 @@ class durable_store {
     commit_->submit(std::move(entries), std::move(done));
   }
 
-  // Writes what was recorded and ends the writer thread.
+  // Writes what was recorded, ends the writer thread, then the snapshot thread (after its final
+  // snapshot).
   void stop();
+
+  // Takes a snapshot now; errc::invalid_argument when snapshots are off.
+  void snapshot(snapshotter::done_handler done);
+  [[nodiscard]] sluice::snapshot_stats snapshot_stats() const;
 
   [[nodiscard]] bool syncs() const noexcept { return mode_ == durability::fsync; }
   [[nodiscard]] std::uint64_t failures() const noexcept { return failures_->load(std::memory_order_relaxed); }
@@ -73,6 +81,8 @@ class durable_store {
 
   durability mode_ = durability::fsync;
   std::unique_ptr<fs::dir_lock> lock_;
+  boost::asio::any_io_executor commit_executor_;
+  std::unique_ptr<snapshotter> snapshots_;  // declared before commit_: destroyed after the writer that feeds it
   std::unique_ptr<group_commit> commit_;
   std::shared_ptr<std::atomic<std::uint64_t>> failures_ = std::make_shared<std::atomic<std::uint64_t>>(0);
   std::shared_ptr<log_sink> log_;

@@ -22,9 +22,10 @@ error_code durability_error(const error_code& io) {
 }
 
 group_commit::group_commit(fs::file_system& fs, journal::writer_options options, std::uint64_t next_lsn,
-                           asio::any_io_executor fallback, std::size_t max_batch_bytes)
+                           asio::any_io_executor fallback, durable_sink sink, std::size_t max_batch_bytes)
     : writer_(fs, std::move(options), next_lsn),
       fallback_(std::move(fallback)),
+      sink_(std::move(sink)),
       max_batch_bytes_(max_batch_bytes),
       thread_([this] { run(); }) {}
 
@@ -118,6 +119,14 @@ void group_commit::run() {
       writer_stats_ = writer_.stats();
     }
     if (written) {
+      if (sink_) {
+        std::vector<owned_entry> durable;
+        durable.reserve(entries.size());
+        for (auto& sub : batch) {
+          for (auto& r : sub.records) durable.push_back(std::move(r));  // sizes stay: complete() counts LSNs
+        }
+        sink_(*written, std::move(durable));
+      }
       complete(batch, {}, *written);
     } else {
       complete(batch, durability_error(written.error()), 0);

@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -44,9 +45,12 @@ class group_commit {
  public:
   // Completion: the first LSN of the submission's records, or an error.
   using done_handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::uint64_t)>;
+  // Receives every durable batch's records (moved out after the write), on the writer thread,
+  // before the batch's completions are posted: the snapshotter's feed. Must not block.
+  using durable_sink = std::function<void(std::uint64_t first_lsn, std::vector<owned_entry>&& records)>;
 
   group_commit(fs::file_system& fs, journal::writer_options options, std::uint64_t next_lsn,
-               boost::asio::any_io_executor fallback, std::size_t max_batch_bytes = 4U << 20);
+               boost::asio::any_io_executor fallback, durable_sink sink = {}, std::size_t max_batch_bytes = 4U << 20);
   ~group_commit();  // stop()s
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
@@ -75,6 +79,7 @@ class group_commit {
 
   journal::journal_writer writer_;
   boost::asio::any_io_executor fallback_;
+  durable_sink sink_;
   const std::size_t max_batch_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -49,6 +49,7 @@ struct fault_rule {
   int err = EIO;
   bool persistent = false;
   std::uint64_t seen = 0;
+  std::string path_contains;  // empty: every path
 };
 
 }  // namespace
@@ -65,7 +66,7 @@ struct simulated_disk::state {
   std::shared_ptr<std::map<std::string, directory>> frozen;  // the disk at the crash
 
   // Counts an operation and decides whether it fails. Locked by the caller.
-  error_code check(op_kind kind) {
+  error_code check(op_kind kind, const std::string& path) {
     ++ops;
     if (dead) return sys(EIO);
     if (crash_op && ops >= *crash_op) {
@@ -73,7 +74,8 @@ struct simulated_disk::state {
       dead = true;
       return sys(EIO);
     }
-    if (rule && (rule->kind == op_kind::any || rule->kind == kind)) {
+    if (rule && (rule->kind == op_kind::any || rule->kind == kind) &&
+        (rule->path_contains.empty() || path.find(rule->path_contains) != std::string::npos)) {
       ++rule->seen;
       if (rule->seen == rule->n || (rule->persistent && rule->seen > rule->n)) return sys(rule->err);
     }
@@ -107,13 +109,13 @@ namespace {
 
 class sim_file final : public file {
  public:
-  sim_file(std::shared_ptr<simulated_disk::state> s, std::shared_ptr<inode> i, bool writable)
-      : s_(std::move(s)), i_(std::move(i)), writable_(writable) {}
+  sim_file(std::shared_ptr<simulated_disk::state> s, std::shared_ptr<inode> i, bool writable, std::string path)
+      : s_(std::move(s)), i_(std::move(i)), writable_(writable), path_(std::move(path)) {}
 
   error_code write_at(std::uint64_t offset, std::span<const std::uint8_t> data) override {
     std::lock_guard lock(s_->mutex);
     if (!writable_) return sys(EBADF);
-    if (auto ec = s_->check(op_kind::write)) return ec;
+    if (auto ec = s_->check(op_kind::write, path_)) return ec;
     if (i_->current.size() < offset + data.size()) i_->current.resize(offset + data.size());
     std::copy(data.begin(), data.end(), i_->current.begin() + static_cast<std::ptrdiff_t>(offset));
     i_->unsynced.push_back({offset, data.size()});
@@ -125,7 +127,7 @@ class sim_file final : public file {
   error_code read_at(std::uint64_t offset, std::span<std::uint8_t> out, std::size_t& got) override {
     std::lock_guard lock(s_->mutex);
     got = 0;
-    if (auto ec = s_->check(op_kind::read)) return ec;
+    if (auto ec = s_->check(op_kind::read, path_)) return ec;
     if (offset >= i_->current.size()) return {};
     got = std::min<std::size_t>(out.size(), i_->current.size() - offset);
     std::copy_n(i_->current.begin() + static_cast<std::ptrdiff_t>(offset), got, out.begin());
@@ -134,7 +136,7 @@ class sim_file final : public file {
 
   error_code sync_data() override {
     std::lock_guard lock(s_->mutex);
-    if (auto ec = s_->check(op_kind::sync)) {
+    if (auto ec = s_->check(op_kind::sync, path_)) {
       if (s_->fsyncgate) {  // the kernel marks the pages clean anyway: they will never be written
         i_->lost.insert(i_->lost.end(), i_->unsynced.begin(), i_->unsynced.end());
         i_->unsynced.clear();
@@ -155,7 +157,7 @@ class sim_file final : public file {
   error_code truncate(std::uint64_t size) override {
     std::lock_guard lock(s_->mutex);
     if (!writable_) return sys(EBADF);
-    if (auto ec = s_->check(op_kind::truncate)) return ec;
+    if (auto ec = s_->check(op_kind::truncate, path_)) return ec;
     i_->current.resize(size);
     return {};
   }
@@ -170,6 +172,7 @@ class sim_file final : public file {
   std::shared_ptr<simulated_disk::state> s_;
   std::shared_ptr<inode> i_;
   bool writable_;
+  std::string path_;  // as opened: fault rules may select by path
 };
 
 class sim_lock final : public dir_lock {
@@ -194,7 +197,7 @@ simulated_disk::~simulated_disk() = default;
 
 boost::system::result<std::unique_ptr<file>> simulated_disk::open(const std::string& path, open_mode mode) {
   std::lock_guard lock(state_->mutex);
-  if (auto ec = state_->check(op_kind::open)) return ec;
+  if (auto ec = state_->check(op_kind::open, path)) return ec;
   const auto [dir, name] = split(path);
   directory* d = state_->find_dir(dir);
   if (!d) return sys(ENOENT);
@@ -204,12 +207,12 @@ boost::system::result<std::unique_ptr<file>> simulated_disk::open(const std::str
     if (mode == open_mode::read_only || mode == open_mode::read_write) return sys(ENOENT);
     it = d->current.emplace(name, std::make_shared<inode>()).first;
   }
-  return std::unique_ptr<file>(std::make_unique<sim_file>(state_, it->second, mode != open_mode::read_only));
+  return std::unique_ptr<file>(std::make_unique<sim_file>(state_, it->second, mode != open_mode::read_only, path));
 }
 
 error_code simulated_disk::sync_dir(const std::string& dir) {
   std::lock_guard lock(state_->mutex);
-  if (auto ec = state_->check(op_kind::sync_dir)) return ec;
+  if (auto ec = state_->check(op_kind::sync_dir, dir)) return ec;
   directory* d = state_->find_dir(dir);
   if (!d) return sys(ENOENT);
   d->durable = d->current;
@@ -218,7 +221,7 @@ error_code simulated_disk::sync_dir(const std::string& dir) {
 
 error_code simulated_disk::remove(const std::string& path) {
   std::lock_guard lock(state_->mutex);
-  if (auto ec = state_->check(op_kind::remove)) return ec;
+  if (auto ec = state_->check(op_kind::remove, path)) return ec;
   const auto [dir, name] = split(path);
   directory* d = state_->find_dir(dir);
   if (!d || d->current.erase(name) == 0) return sys(ENOENT);
@@ -227,7 +230,7 @@ error_code simulated_disk::remove(const std::string& path) {
 
 error_code simulated_disk::rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(state_->mutex);
-  if (auto ec = state_->check(op_kind::rename)) return ec;
+  if (auto ec = state_->check(op_kind::rename, from)) return ec;
   const auto a = split(from);
   const auto b = split(to);
   directory* da = state_->find_dir(a.dir);
@@ -243,7 +246,7 @@ error_code simulated_disk::rename(const std::string& from, const std::string& to
 
 boost::system::result<std::vector<std::string>> simulated_disk::list(const std::string& dir) {
   std::lock_guard lock(state_->mutex);
-  if (auto ec = state_->check(op_kind::list)) return ec;
+  if (auto ec = state_->check(op_kind::list, dir)) return ec;
   directory* d = state_->find_dir(dir);
   if (!d) return sys(ENOENT);
   std::vector<std::string> names;
@@ -272,9 +275,9 @@ boost::system::result<std::unique_ptr<dir_lock>> simulated_disk::lock(const std:
   return std::unique_ptr<dir_lock>(std::make_unique<sim_lock>(state_, path));
 }
 
-void simulated_disk::fail(op_kind kind, std::uint64_t n, int err, bool persistent) {
+void simulated_disk::fail(op_kind kind, std::uint64_t n, int err, bool persistent, std::string path_contains) {
   std::lock_guard lock(state_->mutex);
-  state_->rule = fault_rule{kind, n, err, persistent, 0};
+  state_->rule = fault_rule{kind, n, err, persistent, 0, std::move(path_contains)};
 }
 
 void simulated_disk::clear_faults() {

@@ -48,8 +48,9 @@ class simulated_disk final : public file_system {
 
   // --- faults ---
   // Fails the n-th (1-based, counted from now) operation of `kind` with `err`; with `persistent`,
-  // every later one too. One rule at a time; clear_faults() removes it.
-  void fail(op_kind kind, std::uint64_t n, int err, bool persistent);
+  // every later one too; with `path_contains`, only operations on paths containing it count. One
+  // rule at a time; clear_faults() removes it.
+  void fail(op_kind kind, std::uint64_t n, int err, bool persistent, std::string path_contains = {});
   void clear_faults();
   // A failed sync drops the dirty pages (they stay readable but are no longer durable-pending) and
   // the next sync reports success: Linux's behaviour behind "fsyncgate".

@@ -69,6 +69,16 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
     if (auto base = parse_segment_file_name(n)) segments.push_back({n, *base, {}, {}});
   }
   std::sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.base < b.base; });
+  if (options.covered > 0) {
+    std::size_t stale = 0;
+    while (stale + 1 < segments.size() && segments[stale + 1].base <= options.covered + 1) ++stale;
+    for (std::size_t i = 0; i < stale; ++i) {
+      out.notes.push_back("removed " + segments[i].name + " (covered by the snapshot)");
+      if (options.repair) (void)fs.remove(dir + "/" + segments[i].name);
+    }
+    if (stale > 0 && options.repair) (void)fs.sync_dir(dir);
+    segments.erase(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(stale));
+  }
 
   // Read and scan every segment on its own; the chain is checked below.
   void_map voids;
@@ -163,6 +173,7 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
                              std::string(reinterpret_cast<const char*>(rec.payload.data()), rec.payload.size())});
     }
     out.segments.push_back(s.name);
+    if (out.first_lsn == 0) out.first_lsn = s.base;
     expected = scan.next_lsn;
     if (scan.torn) {
       const bool newest = i + 1 == segments.size();

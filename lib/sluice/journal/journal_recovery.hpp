@@ -33,6 +33,10 @@ struct recovery_options {
   bool salvage = false;                 // on corruption, keep what precedes it instead of failing
   bool repair = true;                   // cut a torn tail on disk (false: read-only inspection)
   std::optional<instance_id> instance;  // segments must belong to this instance
+  // Records up to this LSN are in a snapshot: a segment whose successor starts at or below
+  // covered + 1 holds nothing needed; it is not read (and removed when repairing: a truncation
+  // that a power loss half undid).
+  std::uint64_t covered = 0;
 };
 
 struct recovered_journal {
@@ -40,6 +44,7 @@ struct recovered_journal {
   std::uint64_t next_lsn = 1;
   std::optional<instance_id> instance;  // of the segments read (none when the journal is empty)
   std::vector<std::string> segments;    // names, oldest first
+  std::uint64_t first_lsn = 0;          // base of the first segment read (0: none)
   std::vector<std::string> notes;       // torn tails cut, voided LSNs, leftovers removed
   std::vector<std::string> unreadable;  // salvage: what could not be recovered
   std::uint64_t voided = 0;             // records dropped by void ranges

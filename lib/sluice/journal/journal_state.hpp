@@ -1,10 +1,10 @@
 // Rebuilds the engine's durable state from journal events, in LSN order: which messages are
 // ready, scheduled, in flight when the process stopped, or dead-lettered, with their attempt
 // counts, payload replacements and replays. Recovery feeds it the records after the snapshot's
-// LSN; the engine then publishes what it returns. An event that contradicts the state (an ack of
-// an unknown message, a second enqueue of one id) is counted and ignored: the journal's CRCs make
-// those impossible unless records were lost, which recovery reports separately.
-// Thread-safety: one thread.
+// LSN (on top of the snapshot's messages, load()ed first); the engine then publishes what it returns. An event that
+// contradicts the state (an ack of an unknown message, a second enqueue of one id) is counted and ignored: the
+// journal's CRCs make those impossible unless records were lost, which recovery reports separately. Thread-safety: one
+// thread.
 #pragma once
 
 #include "sluice/journal/record_codec.hpp"
@@ -24,9 +24,10 @@ struct durable_message {
   std::string queue;
   message m;
   message_place place = message_place::ready;
-  sys_time due{};           // scheduled: when
-  std::uint64_t order = 0;  // LSN that last made it ready or scheduled: replays keep enqueue order
-  dead_letter letter;       // dead: the letter (envelope filled by recovered())
+  sys_time due{};              // scheduled: when
+  std::uint64_t order = 0;     // LSN that last made it ready or scheduled: replays keep enqueue order
+  std::uint64_t last_lsn = 0;  // LSN of the last event applied (a snapshot skips older ones)
+  dead_letter letter;          // dead: the letter (envelope filled by recovered())
 };
 
 struct recovered_state {
@@ -38,8 +39,14 @@ struct recovered_state {
   message_id largest_id;  // the id generator continues above it
 };
 
+// Applies an event that changes a message in place (anything but enqueue, ack and purge) to it.
+// Shared by recovery and by the snapshot's delta, so both fold events the same way.
+void apply_to(durable_message& d, std::uint64_t lsn, const event& e);
+
 class journal_state {
  public:
+  // A message as a snapshot holds it; events after the snapshot's LSN are then apply()ed.
+  void load(durable_message d);
   void apply(std::uint64_t lsn, const event& e);
   [[nodiscard]] recovered_state recovered() const;
   [[nodiscard]] std::size_t size() const noexcept { return messages_.size(); }

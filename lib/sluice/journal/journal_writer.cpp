@@ -16,7 +16,7 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 }  // namespace
 
 journal_writer::journal_writer(fs::file_system& fs, writer_options options, std::uint64_t next_lsn)
-    : fs_(fs), options_(std::move(options)), next_lsn_(next_lsn == 0 ? 1 : next_lsn) {}
+    : fs_(fs), options_(std::move(options)), next_lsn_(next_lsn == 0 ? 1 : next_lsn), void_(options_.initial_void) {}
 
 std::string journal_writer::current_segment() const { return segment_name_; }
 

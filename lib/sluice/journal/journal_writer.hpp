@@ -33,6 +33,9 @@ struct writer_options {
   std::uint64_t segment_bytes = 64ULL << 20;
   instance_id instance{};
   bool sync = true;  // false: no fdatasync (durability::buffered)
+  // LSNs the journal lacks but must never reuse (a snapshot covers them though the journal's tail
+  // was lost): recorded as a void range at the head of the first segment.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> initial_void;
 };
 
 struct entry {

@@ -116,6 +116,18 @@ class reader {
 
 }  // namespace
 
+const message_id& event_id(const event& e) noexcept {
+  return std::visit(
+      [](const auto& ev) -> const message_id& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(ev)>, enqueue_event>) {
+          return ev.m.id;
+        } else {
+          return ev.id;
+        }
+      },
+      e);
+}
+
 void encode_enqueue(std::string_view queue, const message& m, std::string& out) {
   writer w(out);
   w.str(queue);

@@ -71,6 +71,9 @@ struct lease_event {
 using event = std::variant<enqueue_event, checkout_event, ack_event, reschedule_event, dead_letter_event, replay_event,
                            purge_event, replace_event, lease_event>;
 
+// The message an event is about.
+[[nodiscard]] const message_id& event_id(const event& e) noexcept;
+
 // The enqueue payload straight from a message (no copy of it into an enqueue_event).
 void encode_enqueue(std::string_view queue, const message& m, std::string& out);
 

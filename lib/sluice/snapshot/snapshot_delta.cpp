@@ -1,0 +1,102 @@
+// Changes since a snapshot (see snapshot_delta.hpp).
+#include "sluice/snapshot/snapshot_delta.hpp"
+
+#include "sluice/error.hpp"
+
+#include <algorithm>
+
+namespace sluice::snapshot {
+
+void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
+  if (lsn <= last_) return;
+  last_ = lsn;
+  const message_id& id = journal::event_id(e);
+  if (const auto* enq = std::get_if<journal::enqueue_event>(&e)) {
+    entry& n = entries_[id];
+    n.fresh = true;
+    n.erased = false;
+    n.later.clear();
+    n.row = journal::durable_message{};
+    n.row.queue = enq->queue;
+    n.row.m = enq->m;
+    n.row.order = lsn;
+    n.row.last_lsn = lsn;
+    n.row.place = enq->m.not_before != sys_time{} ? journal::message_place::scheduled : journal::message_place::ready;
+    n.row.due = enq->m.not_before;
+    return;
+  }
+  const bool ends = std::holds_alternative<journal::ack_event>(e) || std::holds_alternative<journal::purge_event>(e);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) {
+    entry& n = entries_[id];
+    if (ends) {
+      n.erased = true;
+    } else {
+      n.later.emplace_back(lsn, e);
+    }
+    return;
+  }
+  entry& n = it->second;
+  if (n.erased) return;  // an event after the end: the database has nothing to change
+  if (ends) {
+    if (n.fresh && !n.maybe_stored) {
+      entries_.erase(it);  // enqueued and finished between two snapshots: never written
+    } else {
+      n.erased = true;
+      n.later.clear();
+      n.row = journal::durable_message{};
+    }
+    return;
+  }
+  if (n.fresh) {
+    journal::apply_to(n.row, lsn, e);
+  } else {
+    n.later.emplace_back(lsn, e);
+  }
+}
+
+error_code snapshot_delta::write_to(snapshot_db& db, write_counts& counts) const {
+  // In id order: ids grow with time, so rows go in near the end of the index, page after page.
+  std::vector<const std::pair<const message_id, entry>*> order;
+  order.reserve(entries_.size());
+  for (const auto& kv : entries_) order.push_back(&kv);
+  std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* kv : order) {
+    const message_id& id = kv->first;
+    const entry& n = kv->second;
+    if (n.erased) {
+      if (auto ec = db.erase(id)) return ec;
+      ++counts.erased;
+      continue;
+    }
+    if (n.fresh) {
+      if (auto ec = db.put(n.row)) return ec;
+      ++counts.written;
+      continue;
+    }
+    auto stored = db.find(id);
+    if (!stored) return stored.error();
+    if (!*stored) {
+      ++counts.contradictions;  // the journal names a message the snapshot never held
+      continue;
+    }
+    journal::durable_message& row = **stored;
+    for (const auto& [lsn, ev] : n.later) {
+      if (lsn > row.last_lsn) journal::apply_to(row, lsn, ev);
+    }
+    if (auto ec = db.put(row)) return ec;
+    ++counts.written;
+  }
+  return {};
+}
+
+void snapshot_delta::committed() {
+  entries_.clear();
+  covered_ = last_;
+}
+
+void snapshot_delta::failed() {
+  for (auto& [id, n] : entries_) n.maybe_stored = true;
+}
+
+}  // namespace sluice::snapshot

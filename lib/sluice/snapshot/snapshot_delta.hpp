@@ -1,0 +1,62 @@
+// What changed since a snapshot generation's covered LSN, folded so a commit writes each touched
+// message once: a message enqueued and acknowledged between two snapshots costs the database
+// nothing; a message enqueued since keeps its whole row here; a message the database already
+// holds keeps the events that changed it, applied to its stored row at commit (skipping those the
+// row already has, by its LSN, so writing the same delta twice gives the same rows).
+//
+// After a failed commit the database may hold part of it or all of it (SQLite may have made the
+// commit durable before the error surfaced), so from then on an erased message is written as a
+// DELETE even if it was enqueued after the covered LSN.
+// Thread-safety: one thread.
+#pragma once
+
+#include "sluice/journal/journal_state.hpp"
+#include "sluice/journal/record_codec.hpp"
+#include "sluice/snapshot/snapshot_db.hpp"
+
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace sluice::snapshot {
+
+struct write_counts {
+  std::uint64_t written = 0;         // rows inserted or updated
+  std::uint64_t erased = 0;          // rows deleted
+  std::uint64_t contradictions = 0;  // events about messages the database does not hold
+};
+
+class snapshot_delta {
+ public:
+  explicit snapshot_delta(std::uint64_t covered = 0) : covered_(covered), last_(covered) {}
+
+  // A durable journal event; LSNs increase. Events at or below the covered LSN are ignored.
+  void apply(std::uint64_t lsn, const journal::event& e);
+
+  // Writes the changes into `db`'s open transaction.
+  error_code write_to(snapshot_db& db, write_counts& counts) const;
+  // The commit that wrote this delta is durable: start over from its last LSN.
+  void committed();
+  // The commit failed: keep everything, and write erasures explicitly from now on.
+  void failed();
+
+  [[nodiscard]] std::uint64_t covered() const noexcept { return covered_; }
+  [[nodiscard]] std::uint64_t last_lsn() const noexcept { return last_; }
+  [[nodiscard]] bool empty() const noexcept { return last_ == covered_; }
+  [[nodiscard]] std::size_t touched() const noexcept { return entries_.size(); }
+
+ private:
+  struct entry {
+    bool fresh = false;         // enqueued after the covered LSN: `row` is the whole message
+    bool erased = false;        // acknowledged or purged
+    bool maybe_stored = false;  // a failed commit may have written it
+    journal::durable_message row;
+    std::vector<std::pair<std::uint64_t, journal::event>> later;  // !fresh: events for the stored row
+  };
+  std::uint64_t covered_;
+  std::uint64_t last_;
+  std::unordered_map<message_id, entry, message_id_hash> entries_;
+};
+
+}  // namespace sluice::snapshot
