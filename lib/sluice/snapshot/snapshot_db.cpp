@@ -249,10 +249,6 @@ boost::system::result<std::unique_ptr<snapshot_db>> snapshot_db::open(sqlite_vfs
              " (this build reads " + std::to_string(snapshot_format_version) + ")";
     return make_error_code(errc::snapshot_corrupt);
   }
-  if (self->meta_.instance != instance) {
-    detail = "snapshot " + path + " belongs to another instance (" + hex(self->meta_.instance) + ")";
-    return make_error_code(errc::snapshot_corrupt);
-  }
   if (auto ec = self->prepare()) {
     detail = "snapshot " + path + ": cannot prepare statements: " + self->last_error();
     return ec;

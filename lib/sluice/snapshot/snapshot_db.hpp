@@ -51,7 +51,8 @@ struct db_options {
 class snapshot_db {
  public:
   // Opens or creates the database at `path`; a new one gets the schema and meta(instance, covered
-  // 0). errc::snapshot_corrupt for a damaged file, another instance or format; I/O errors.
+  // 0). errc::snapshot_corrupt for a damaged file or another format; I/O errors. The caller
+  // checks meta().instance.
   [[nodiscard]] static boost::system::result<std::unique_ptr<snapshot_db>> open(sqlite_vfs& vfs,
                                                                                 const std::string& path,
                                                                                 const journal::instance_id& instance,

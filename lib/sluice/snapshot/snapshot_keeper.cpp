@@ -68,6 +68,11 @@ boost::system::result<std::unique_ptr<snapshot_keeper>> snapshot_keeper::open(fs
       detail = why;
       return ec;
     }
+    if (k->dbs_[g]->meta().instance != options.instance) {
+      // Not damage: files of another data directory. Touch nothing and let the operator look.
+      detail = "snapshot " + k->path(g) + " belongs to another instance than " + options.data_dir + "/INSTANCE";
+      return make_error_code(errc::snapshot_corrupt);
+    }
     sound[g] = true;
   }
   // Load the newest sound generation; if its rows fail their checks, the other one.
