@@ -4,7 +4,7 @@
 // loss; acks, replays and purges are journaled; a message that takes the process down on every
 // attempt reaches the dead-letter queue; a full disk fails the enqueue with disk_full and the
 // engine serves again when space returns; a second engine on the same directory is refused.
-#include "test_support.hpp"
+#include "persistent_node.hpp"
 
 #include <sluice/fs/simulated_disk.hpp>
 
@@ -19,80 +19,6 @@ namespace asio = boost::asio;
 using namespace sluice_test;
 using namespace std::chrono_literals;
 using boost::system::error_code;
-
-namespace {
-
-// One engine process: its own io_context and clock, over a disk that outlives it.
-struct node {
-  sluice::manual_clock clock;
-  asio::io_context ioc;
-  std::unique_ptr<sluice::engine> eng;
-  std::map<int, std::vector<std::uint32_t>> runs;  // order id -> attempts seen
-  std::vector<int> sequence;                       // order ids in the order their handlers started
-  std::set<int> hang;                              // order ids whose handler waits on `gate`
-  std::set<int> fail_permanently;
-  std::function<void(int)> on_start;
-  gate g{ioc};
-
-  node(sluice::fs::file_system& disk, sluice::durability mode = sluice::durability::fsync,
-       std::uint32_t max_retries = 2) {
-    auto o = manual_options(clock);
-    clock.set(sluice::sys_time(std::chrono::hours(24 * 365 * 50)));
-    o.persistence.data_dir = "/data";
-    o.persistence.file_system = &disk;
-    o.persistence.mode = mode;
-    o.default_handler = fixed_backoff(max_retries, 10ms);
-    o.default_handler.timeout = 0ms;
-    eng = std::make_unique<sluice::engine>(ioc.get_executor(), o);
-    BOOST_REQUIRE(!eng->handle<order>("jobs", [this](order o, sluice::context& ctx) -> asio::awaitable<void> {
-      runs[o.id].push_back(ctx.attempt());
-      sequence.push_back(o.id);
-      if (on_start) on_start(o.id);
-      if (fail_permanently.contains(o.id)) throw sluice::permanent_error("invalid order");
-      if (hang.contains(o.id)) co_await g.wait_ignoring_cancellation();
-    }));
-  }
-  ~node() {
-    g.open();
-    if (started) stop_engine(*eng, ioc);
-  }
-  error_code start() {
-    auto ec = eng->start();
-    started = !ec;
-    if (started) settle();
-    return ec;
-  }
-  // Enqueues and waits for the durable acknowledgement.
-  error_code enqueue(int id, sluice::enqueue_options o = {}) {
-    std::optional<error_code> result;
-    const order value{id, "x"};
-    eng->async_enqueue("jobs", value, std::move(o), [&](error_code ec, sluice::message_id) { result = ec; });
-    // The completion comes from the journal's writer thread; it keeps the context's work count,
-    // so run_one() waits for it.
-    while (!result) {
-      ioc.restart();
-      if (ioc.run_one() == 0) break;
-    }
-    BOOST_REQUIRE(result.has_value());
-    return *result;
-  }
-  sluice::queue_stats q() { return queue(eng->stats(), "jobs"); }
-  // Runs handlers until nothing is ready and the journal has nothing in flight.
-  void settle() {
-    for (int i = 0; i < 1'000'000; ++i) {
-      const bool idle_journal = eng->stats().journal.pending == 0;  // read before polling: see pending()
-      ioc.restart();
-      if (ioc.poll() == 0 && idle_journal) return;
-      if (!idle_journal) std::this_thread::yield();
-    }
-    BOOST_FAIL("the engine did not settle");
-  }
-  bool started = false;
-};
-
-std::unique_ptr<sluice::fs::simulated_disk> new_disk() { return std::make_unique<sluice::fs::simulated_disk>(); }
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(engine_persistence_suite)
 

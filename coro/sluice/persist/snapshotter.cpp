@@ -135,8 +135,14 @@ bool snapshotter::take_snapshot(std::vector<waiter>& waiters) {
   }
   const error_code ec = r ? error_code{} : r.error();
   const snapshot_report report = r ? report_of(*r) : snapshot_report{};
-  for (auto& w : waiters) asio::dispatch(asio::append(std::move(w.done), ec, report));
-  waiters.clear();
+  if (!waiters.empty()) {
+    // Completions run on the application's executor (each then on its own associated executor),
+    // never on this thread: a handler without an executor must not run here.
+    asio::post(fallback_, [waiters = std::move(waiters), ec, report]() mutable {
+      for (auto& w : waiters) asio::dispatch(asio::append(std::move(w.done), ec, report));
+    });
+    waiters.clear();
+  }
   return !ec;
 }
 
