@@ -1,7 +1,7 @@
 // The child of the SIGKILL chaos test (kill_test.cpp): an engine with persistence (fsync) on the
-// given data directory. It enqueues orders first..last and prints "acked N" once each enqueue's
-// completion says it is durable; its handler prints "ran N attempt A" and acknowledges, except:
-// every 7th order fails its first attempt (a retry), and order `poison` aborts the whole process
+// given data directory (32 KiB journal segments, a snapshot every 200 records). It enqueues orders first..last and
+// prints "acked N" once each enqueue's completion says it is durable; its handler prints "ran N attempt A" and
+// acknowledges, except: every 7th order fails its first attempt (a retry), and order `poison` aborts the whole process
 // on every attempt. With --drain it enqueues nothing and exits once the queue is empty (the final
 // verification run). Output is flushed per line so the parent sees exactly what was acknowledged
 // before the kill.
@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   asio::io_context ioc(1);
   sluice::engine_options o;
   o.persistence.data_dir = dir;
+  // Small segments and frequent snapshots: kills land in SQLite commits and journal truncations.
+  o.persistence.segment_bytes = 32 * 1024;
+  o.persistence.snapshot_every_records = 200;
   o.log = [](sluice::log_level level, std::string_view line) {
     if (level >= sluice::log_level::warn)
       std::fprintf(stderr, "child: %.*s\n", static_cast<int>(line.size()), line.data());

@@ -265,4 +265,43 @@ BOOST_AUTO_TEST_CASE(enqueues_before_start_are_refused_when_persistent) {
   BOOST_TEST(a.eng->try_enqueue("jobs", order{1, "x"}).error() == sluice::errc::not_running);
 }
 
+BOOST_AUTO_TEST_CASE(a_dead_letter_evicted_for_capacity_stays_gone_after_a_restart) {
+  auto disk = new_disk();
+  auto two_letters = [](sluice::engine_options& o) { o.default_queue.dead_letter_capacity = 2; };
+  {
+    node a(*disk, sluice::durability::fsync, 2, two_letters);
+    a.fail_permanently = {1, 2, 3};
+    BOOST_REQUIRE(!a.start());
+    for (int i = 1; i <= 3; ++i) BOOST_REQUIRE(!a.enqueue(i));
+    a.settle();
+    BOOST_TEST(a.q().dead_letters == 2U);  // 1 evicted
+  }
+  node b(*disk, sluice::durability::fsync, 2, two_letters);
+  BOOST_REQUIRE(!b.start());
+  const auto letters = b.eng->dead_letters();
+  BOOST_REQUIRE(letters.size() == 2U);
+  BOOST_TEST(letters[0].envelope.payload.find("\"id\":2") != std::string::npos);
+  BOOST_TEST(letters[1].envelope.payload.find("\"id\":3") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_journal_cut_by_snapshots_is_refused_when_opened_without_them) {
+  auto disk = new_disk();
+  auto small = [](sluice::engine_options& o) {
+    o.persistence.segment_bytes = 4096;
+    o.persistence.snapshot_every_records = 50;
+  };
+  {
+    node a(*disk, sluice::durability::fsync, 2, small);
+    BOOST_REQUIRE(!a.start());
+    for (int i = 1; i <= 300; ++i) BOOST_REQUIRE(!a.enqueue(i));
+    a.settle();
+    BOOST_REQUIRE(a.snapshot());
+    BOOST_REQUIRE(a.snapshot());
+    BOOST_REQUIRE(a.eng->stats().snapshot.segments_deleted > 0U);
+  }
+  node b(*disk, sluice::durability::fsync, 2, [](sluice::engine_options& o) { o.persistence.snapshots = false; });
+  BOOST_TEST(b.start() == sluice::errc::journal_corrupt);
+  BOOST_TEST(b.logged("it has snapshots"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,7 +9,9 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 
 #include <random>
 
@@ -44,7 +46,9 @@ engine_core::engine_core(asio::any_io_executor ex, engine_options options)
   if (!options_.log) options_.log = stderr_log_sink;
 }
 
-engine_core::~engine_core() = default;
+engine_core::~engine_core() {
+  if (stopper_.joinable()) stopper_.join();
+}
 
 void engine_core::log(log_level level, std::string_view line) const {
   try {
@@ -201,7 +205,9 @@ void engine_core::restore(journal::recovered_state& state) {
   for (auto& d : state.dead) {
     auto* q = place(d);
     if (!q) continue;
-    (void)q->dead_letters().add(std::move(d.letter));
+    if (auto evicted = q->dead_letters().add(std::move(d.letter))) {
+      settlement_.record_event(journal::purge_event{*evicted});  // over capacity now: evicted for good
+    }
   }
   if (orphans > 0) {
     log(log_level::warn, std::to_string(orphans) +
@@ -299,9 +305,19 @@ void engine_core::maybe_finish_stop() {
     state_.store(run_state::stopped, std::memory_order_release);
     waiters.swap(stop_waiters_);
   }
-  if (store_) store_->stop();  // everything recorded is written before stop completes
-  asio::dispatch(control_, [this] { stop_alarm_.cancel(); });
-  for (auto& h : waiters) post_result(executor_, std::move(h), {});
+  auto finish = [this, waiters = std::move(waiters)]() mutable {
+    asio::dispatch(control_, [this] { stop_alarm_.cancel(); });
+    for (auto& h : waiters) post_result(executor_, std::move(h), {});
+  };
+  if (!store_) return finish();
+  // Everything recorded is written (and the final snapshot taken) before stop completes, on a
+  // thread of the engine's: never a blocking disk wait on the application's event loop. The work
+  // guard keeps the application's run() going until the completion is posted.
+  stopper_ = std::thread([this, finish = std::move(finish),
+                          work = asio::prefer(executor_, asio::execution::outstanding_work.tracked)]() mutable {
+    store_->stop();
+    finish();
+  });
 }
 
 engine_stats engine_core::stats() const {

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -148,6 +149,9 @@ class engine_core {
   std::unique_ptr<persist::durable_store> store_;
   boost::asio::strand<boost::asio::any_io_executor> control_;  // owns the stop alarm
   alarm stop_alarm_;
+  // Finishes a stop with persistence: writes what was recorded and takes the final snapshot off
+  // the application's threads, then completes the stop. Joined by the destructor.
+  std::thread stopper_;
 };
 
 }  // namespace sluice::detail

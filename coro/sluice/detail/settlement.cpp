@@ -168,6 +168,7 @@ void settlement::dead_letter_now(queue_runtime& queue, std::unique_ptr<message> 
                                             letter.last_failure_at, letter.dead_lettered_at});
     letter.envelope = std::move(*m);
     if (auto evicted = queue.dead_letters().add(std::move(letter))) {
+      record_event(journal::purge_event{*evicted});  // gone for good: a restart must not bring it back
       core_.log(log_level::warn, "dead-letter queue of '" + queue.name() + "' is full: evicted the oldest letter " +
                                      evicted->to_string());
     }

@@ -60,6 +60,8 @@ class settlement {
   // Moves m into its queue's dead-letter store (logging an eviction if the store was full).
   void dead_letter_now(queue_runtime& queue, std::unique_ptr<message> m, dead_letter_reason reason,
                        failure cause) noexcept;
+  // Records e in the journal when persistence is on (fire and forget; failures counted).
+  void record_event(const journal::event& e) noexcept;
 
  private:
   // Records the failure and retries m after its backoff, or dead-letters it.
@@ -68,8 +70,6 @@ class settlement {
   // Reschedules m (retry, snooze) unless a newer message for its dedup key supersedes it.
   void run_again(queue_runtime& queue, std::unique_ptr<message> m, sys_time due) noexcept;
   void journal_reschedule(const message& m, sys_time due, bool snooze) noexcept;
-  // Records e in the journal when persistence is on (fire and forget; failures counted).
-  void record_event(const journal::event& e) noexcept;
   // m was acknowledged or dead-lettered: releases its dedup key (publishing a held follow-up).
   void release_key(queue_runtime& queue, const message& m) noexcept;
 

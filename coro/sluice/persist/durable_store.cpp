@@ -125,6 +125,16 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   if (!recovered) return recovered.error();
   if (keeper) {
     if (auto ec = keeper->align(recovered->first_lsn, summary.notes, detail)) return ec;
+  } else if (recovered->first_lsn > 1) {
+    // Without snapshots the journal must start at the beginning: earlier segments were deleted by
+    // snapshots (opened with snapshots off) or lost.
+    detail = "journal corrupt: the journal starts at LSN " + std::to_string(recovered->first_lsn) + " and " + dir +
+             " is opened without snapshots" +
+             (files.open(dir + "/snapshot.0.sqlite", fs::open_mode::read_only)
+                  ? std::string(" (it has snapshots: set persistence_options::snapshots)")
+                  : std::string(" (earlier segments are missing)"));
+    if (!options.salvage) return make_error_code(errc::journal_corrupt);
+    summary.notes.push_back("salvage: " + detail);
   }
   std::size_t replayed = 0;
   for (const auto& r : recovered->records) {
@@ -137,11 +147,11 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     }
     if (keeper) keeper->add(r.lsn, *e);
     if (r.lsn > from_snapshot.covered_lsn) {
-      rebuilt.apply(r.lsn, *e);
+      rebuilt.apply(r.lsn, std::move(*e));
       ++replayed;
     }
   }
-  state = rebuilt.recovered();
+  state = rebuilt.take();
   summary.records = replayed;
   summary.snapshot_rows = from_snapshot.rows;
   summary.snapshot_lsn = from_snapshot.covered_lsn;

@@ -2,6 +2,7 @@
 #include "sluice/journal/journal_state.hpp"
 
 #include <algorithm>
+#include <array>
 #include <type_traits>
 
 namespace sluice::journal {
@@ -68,6 +69,21 @@ void journal_state::load(durable_message d) {
   if (!messages_.emplace(id, std::move(d)).second) ++contradictions_;
 }
 
+void journal_state::apply(std::uint64_t lsn, event&& e) {
+  if (auto* enq = std::get_if<enqueue_event>(&e)) {
+    durable_message d;
+    d.queue = std::move(enq->queue);
+    d.m = std::move(enq->m);
+    d.order = lsn;
+    d.last_lsn = lsn;
+    d.place = d.m.not_before != sys_time{} ? message_place::scheduled : message_place::ready;
+    d.due = d.m.not_before;
+    load(std::move(d));
+    return;
+  }
+  apply(lsn, static_cast<const event&>(e));
+}
+
 void journal_state::apply(std::uint64_t lsn, const event& e) {
   if (const auto* enq = std::get_if<enqueue_event>(&e)) {
     durable_message d;
@@ -88,37 +104,40 @@ void journal_state::apply(std::uint64_t lsn, const event& e) {
   if (auto* d = find(id)) apply_to(*d, lsn, e);
 }
 
-recovered_state journal_state::recovered() const {
+recovered_state journal_state::recovered() const { return journal_state(*this).take(); }
+
+recovered_state journal_state::take() {
   recovered_state out;
   out.contradictions = contradictions_;
   out.largest_id = largest_;
-  for (const auto& [id, d] : messages_) {
-    switch (d.place) {
-      case message_place::ready:
-        out.ready.push_back(d);
-        break;
-      case message_place::scheduled:
-        out.scheduled.push_back(d);
-        break;
-      case message_place::in_flight:
-        out.in_flight.push_back(d);
-        break;
-      case message_place::dead:
-        out.dead.push_back(d);
-        out.dead.back().letter.envelope = d.m;
-        break;
-    }
-  }
-  auto by_order = [](const durable_message& a, const durable_message& b) { return a.order < b.order; };
-  std::sort(out.ready.begin(), out.ready.end(), by_order);
-  std::sort(out.in_flight.begin(), out.in_flight.end(), by_order);
-  std::sort(out.scheduled.begin(), out.scheduled.end(),
-            [](const auto& a, const auto& b) { return a.due != b.due ? a.due < b.due : a.order < b.order; });
-  std::sort(out.dead.begin(), out.dead.end(), [](const auto& a, const auto& b) {
-    return a.letter.dead_lettered_at != b.letter.dead_lettered_at
-               ? a.letter.dead_lettered_at < b.letter.dead_lettered_at
-               : a.order < b.order;
+  // Sort pointers, then move each message once: a durable_message is large (two envelopes).
+  std::array<std::vector<durable_message*>, 4> by_place;
+  for (auto& [id, d] : messages_) by_place[static_cast<std::size_t>(d.place)].push_back(&d);
+  auto by_order = [](const durable_message* a, const durable_message* b) { return a->order < b->order; };
+  auto& ready = by_place[static_cast<std::size_t>(message_place::ready)];
+  auto& scheduled = by_place[static_cast<std::size_t>(message_place::scheduled)];
+  auto& in_flight = by_place[static_cast<std::size_t>(message_place::in_flight)];
+  auto& dead = by_place[static_cast<std::size_t>(message_place::dead)];
+  std::sort(ready.begin(), ready.end(), by_order);
+  std::sort(in_flight.begin(), in_flight.end(), by_order);
+  std::sort(scheduled.begin(), scheduled.end(),
+            [](const auto* a, const auto* b) { return a->due != b->due ? a->due < b->due : a->order < b->order; });
+  std::sort(dead.begin(), dead.end(), [](const auto* a, const auto* b) {
+    return a->letter.dead_lettered_at != b->letter.dead_lettered_at
+               ? a->letter.dead_lettered_at < b->letter.dead_lettered_at
+               : a->order < b->order;
   });
+  auto move_all = [](const std::vector<durable_message*>& from, std::vector<durable_message>& to) {
+    to.reserve(from.size());
+    for (auto* d : from) to.push_back(std::move(*d));
+  };
+  move_all(ready, out.ready);
+  move_all(scheduled, out.scheduled);
+  move_all(in_flight, out.in_flight);
+  move_all(dead, out.dead);
+  for (auto& d : out.dead) d.letter.envelope = d.m;
+  messages_.clear();
+  contradictions_ = 0;
   return out;
 }
 

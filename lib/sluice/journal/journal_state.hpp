@@ -48,7 +48,9 @@ class journal_state {
   // A message as a snapshot holds it; events after the snapshot's LSN are then apply()ed.
   void load(durable_message d);
   void apply(std::uint64_t lsn, const event& e);
-  [[nodiscard]] recovered_state recovered() const;
+  void apply(std::uint64_t lsn, event&& e);         // moves an enqueued message in
+  [[nodiscard]] recovered_state recovered() const;  // a copy
+  [[nodiscard]] recovered_state take();             // moves the messages out; the state is empty after
   [[nodiscard]] std::size_t size() const noexcept { return messages_.size(); }
   [[nodiscard]] std::uint64_t contradictions() const noexcept { return contradictions_; }
 

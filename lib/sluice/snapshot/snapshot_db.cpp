@@ -347,7 +347,7 @@ error_code snapshot_db::load(const std::function<void(durable_message&&)>& each,
     rc = sqlite3_step(q.s);
     if (rc != SQLITE_ROW) break;
     if (!decode_row(q.s, d, detail)) {
-      detail = "snapshot " + path_ + ": " + detail;
+      detail.insert(0, "snapshot " + path_ + ": ");
       return make_error_code(errc::snapshot_corrupt);
     }
     ++rows;

@@ -27,8 +27,12 @@ error_code snapshot_keeper::set_aside(int g, std::vector<std::string>& notes) {
           .count());
   const std::string p = path(g);
   for (const std::string& suffix : {std::string(), std::string("-wal")}) {
-    const std::string aside = p + suffix + ".damaged-" + stamp;
-    if (auto ec = files_->rename(p + suffix, aside); ec && ec != boost::system::errc::no_such_file_or_directory) {
+    std::string from = p;
+    from += suffix;
+    std::string aside = from;
+    aside += ".damaged-";
+    aside += stamp;
+    if (auto ec = files_->rename(from, aside); ec && ec != boost::system::errc::no_such_file_or_directory) {
       return ec;
     }
   }
@@ -183,6 +187,9 @@ boost::system::result<snapshot_result> snapshot_keeper::snapshot(std::string& de
   int g = deltas_[0].covered() <= deltas_[1].covered() ? 0 : 1;
   if (deltas_[g].empty()) g = 1 - g;
   r.generation = g;
+  if (damaged_[g]) {
+    if (auto ec = rebuild(g, detail)) return ec;
+  }
   if (!dbs_[g]) {
     if (auto ec = open_generation(g, detail)) return ec;  // closed after an earlier failure
   }
@@ -196,6 +203,17 @@ boost::system::result<snapshot_result> snapshot_keeper::snapshot(std::string& de
     delta.failed();
     // Reopen before the next try: SQLite recovers its WAL to whichever commit is durable.
     dbs_[g].reset();
+    if (ec == errc::snapshot_corrupt) {
+      // A damaged row or page in this generation: it is set aside and rebuilt from the other one
+      // before it is written again; until then its covered LSN holds the journal back.
+      damaged_[g] = true;
+      std::string why;
+      if (auto again = rebuild(g, why)) {
+        detail += "; not rebuilt yet: " + why;
+      } else {
+        detail += "; set aside and rebuilt from " + path(1 - g);
+      }
+    }
     return ec;
   }
   delta.committed();
@@ -204,6 +222,28 @@ boost::system::result<snapshot_result> snapshot_keeper::snapshot(std::string& de
   r.segments_deleted = truncate_journal(r.note);
   r.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   return r;
+}
+
+error_code snapshot_keeper::rebuild(int g, std::string& detail) {
+  const int other = 1 - g;
+  if (!dbs_[other]) {
+    if (auto ec = open_generation(other, detail)) return ec;
+  }
+  if (!set_aside_[g]) {
+    std::vector<std::string> notes;
+    if (auto ec = set_aside(g, notes)) {
+      detail = "cannot set " + path(g) + " aside: " + ec.message();
+      return ec;
+    }
+    set_aside_[g] = true;
+  } else if (!dbs_[g]) {
+    if (auto ec = open_generation(g, detail)) return ec;
+  }
+  if (auto ec = dbs_[g]->copy_from(*dbs_[other], detail)) return ec;
+  deltas_[g] = deltas_[other];
+  damaged_[g] = false;
+  set_aside_[g] = false;
+  return {};
 }
 
 // Deletes segments whose every record is at or below the older generation's covered LSN: a

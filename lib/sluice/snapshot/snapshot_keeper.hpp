@@ -5,8 +5,9 @@
 // at the newest covered LSN, the other at the previous one. Journal segments are deleted only
 // when every record in them is at or below the *older* generation's covered LSN: if the newest
 // snapshot turns out damaged, recovery loads the older one and replays the journal from there -
-// it costs replay time, never messages. A damaged generation is renamed aside (kept for
-// inspection) and rebuilt as a copy of the good one (SQLite's backup API).
+// it costs replay time, never messages. A damaged generation (found at start, or by a commit
+// that reads a damaged row) is renamed aside, kept for inspection, and rebuilt as a copy of the
+// sound one (SQLite's backup API).
 //
 // Both generations are fed every durable journal event (add()); each keeps a delta since its own
 // covered LSN (snapshot_delta.hpp), so a commit writes only what changed. A failed commit
@@ -93,6 +94,7 @@ class snapshot_keeper {
   [[nodiscard]] std::string path(int generation) const;
   error_code open_generation(int g, std::string& detail);
   error_code set_aside(int g, std::vector<std::string>& notes);
+  error_code rebuild(int g, std::string& detail);  // set aside (once) and copied from the other
   std::uint64_t truncate_journal(std::string& note);
 
   fs::file_system* files_ = nullptr;
@@ -100,6 +102,8 @@ class snapshot_keeper {
   std::unique_ptr<sqlite_vfs> vfs_;
   std::array<std::unique_ptr<snapshot_db>, 2> dbs_;
   std::array<snapshot_delta, 2> deltas_;
+  std::array<bool, 2> damaged_{false, false};    // found damaged while running: rebuild first
+  std::array<bool, 2> set_aside_{false, false};  // damaged, already renamed aside
 };
 
 }  // namespace sluice::snapshot

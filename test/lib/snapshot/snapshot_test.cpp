@@ -387,6 +387,58 @@ BOOST_AUTO_TEST_CASE(a_damaged_newest_snapshot_costs_replay_time_not_messages) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_row_found_damaged_by_a_commit_is_set_aside_and_rebuilt_from_the_other_generation) {
+  auto disk = fresh_disk();
+  std::string detail;
+  std::vector<std::vector<j::event>> all;
+  {
+    auto store = recover(*disk, detail);
+    BOOST_REQUIRE_MESSAGE(store, detail);
+    j::journal_writer w(*disk, writer_for(), store->next_lsn);
+    for (int i = 0; i < 12; ++i) {
+      all.push_back(batch(i));
+      BOOST_REQUIRE(append(w, *store->keeper, all.back()));
+    }
+    BOOST_REQUIRE(store->keeper->snapshot(detail));  // generation 0
+    all.push_back(batch(12));
+    BOOST_REQUIRE(append(w, *store->keeper, all.back()));
+    BOOST_REQUIRE(store->keeper->snapshot(detail));  // generation 1, newer: both hold message 3
+  }
+  // Damage message 3's row in generation 0, the older one (only opened, not read, at start).
+  const std::string victim = data_dir + "/snapshot.0.sqlite";
+  const std::string needle = "payload-3";
+  int flipped = 0;
+  for (const auto& file : {victim, victim + "-wal"}) {
+    auto bytes = disk->contents(file);
+    if (!bytes) continue;
+    for (auto it = std::search(bytes->begin(), bytes->end(), needle.begin(), needle.end()); it != bytes->end();
+         it = std::search(it + 1, bytes->end(), needle.begin(), needle.end())) {
+      it[needle.size() - 1] ^= 0x01;
+      ++flipped;
+    }
+    disk->overwrite(file, *bytes);
+  }
+  BOOST_REQUIRE(flipped > 0);
+  auto store = recover(*disk, detail);
+  BOOST_REQUIRE_MESSAGE(store, detail);
+  j::journal_writer w(*disk, writer_for(), store->next_lsn);
+  all.push_back({j::checkout_event{id_of(3), 1, 99}});  // the next commit of generation 0 reads row 3
+  BOOST_REQUIRE(append(w, *store->keeper, all.back()));
+  auto failed = store->keeper->snapshot(detail);
+  BOOST_REQUIRE(!failed);
+  BOOST_TEST(failed.error() == sluice::errc::snapshot_corrupt);
+  BOOST_TEST(detail.find("rebuilt from") != std::string::npos, detail);
+  auto s = store->keeper->snapshot(detail);
+  BOOST_REQUIRE_MESSAGE(s, detail);
+  BOOST_TEST(s->committed);
+  BOOST_TEST(s->generation == 0);
+  store->keeper.reset();
+  auto again = recover(*disk, detail);
+  BOOST_REQUIRE_MESSAGE(again, detail);
+  BOOST_TEST(describe(picture(again->state)) == describe(fold(all)));
+  BOOST_TEST(again->notes.empty());  // both generations sound
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_snapshot_keeps_the_journal_and_the_next_one_catches_up) {
   for (const int err : {ENOSPC, EIO}) {
     auto disk = fresh_disk();
