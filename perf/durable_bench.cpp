@@ -2,8 +2,12 @@
 //   durable_windowed: 256 enqueues outstanding (256-byte payloads), messages/s until all are
 //     durable; baselines: a raw SQLite WAL insert loop (synchronous=FULL, 256 rows per
 //     transaction) and a raw append+fdatasync loop (one fdatasync per message).
+//     durable_windowed/sluice_no_snapshots: the same with snapshots off (what snapshots cost).
 //   durable_latency: one enqueue at a time, p50/p99 from the call to the durable completion;
 //     baseline: one raw 256-byte append + fdatasync.
+//   durable_e2e: 16 messages in flight through enqueue (durable), handler and durable ack;
+//     baseline: the same job flow on a raw SQLite WAL table (synchronous=FULL): insert 16 jobs in
+//     one transaction, then take and delete them in a second one.
 // Files go to build/perf-data (the repository's disk, never tmpfs). Not part of CI.
 #include "sluice/sluice.hpp"
 #include "sluice/stats/latency_histogram.hpp"
@@ -21,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -39,10 +44,11 @@ std::filesystem::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-sluice::engine_options durable_options(const std::filesystem::path& dir) {
+sluice::engine_options durable_options(const std::filesystem::path& dir, bool snapshots = true) {
   sluice::engine_options o;
   o.log = [](sluice::log_level, std::string_view) {};
   o.persistence.data_dir = dir.string();
+  o.persistence.snapshots = snapshots;
   return o;
 }
 
@@ -62,12 +68,12 @@ void report_latency(benchmark::State& state, const sluice::latency_histogram& h)
   state.counters["p99_us"] = static_cast<double>(s.p99.count()) / 1000.0;
 }
 
-void bm_sluice_windowed(benchmark::State& state) {
+void bm_sluice_windowed(benchmark::State& state, bool snapshots) {
   for (auto _ : state) {
     state.PauseTiming();
     const auto dir = fresh_dir("windowed");
     asio::io_context ioc(1);
-    sluice::engine eng(ioc.get_executor(), durable_options(dir));
+    sluice::engine eng(ioc.get_executor(), durable_options(dir, snapshots));
     declare(eng);
     if (eng.start()) state.SkipWithError("cannot start");
     int failures = 0;
@@ -184,9 +190,109 @@ void bm_sluice_latency(benchmark::State& state) {
   report_latency(state, h);
 }
 
+constexpr int e2e_messages = 20'000;
+constexpr int e2e_in_flight = 16;
+
+void bm_sluice_e2e(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    const auto dir = fresh_dir("e2e");
+    asio::io_context ioc(1);
+    sluice::engine eng(ioc.get_executor(), durable_options(dir));
+    sluice::queue_options q;
+    q.min_workers = q.max_workers = e2e_in_flight;
+    (void)eng.declare_queue("bench", q);
+    int handled = 0;
+    int failures = 0;
+    (void)eng.handle_raw("bench", "bench.msg", [&](std::string_view, sluice::context&) -> asio::awaitable<void> {
+      if (++handled == e2e_messages) eng.async_stop(std::chrono::seconds(1), [](error_code) {});
+      co_return;
+    });
+    if (eng.start()) state.SkipWithError("cannot start");
+    state.ResumeTiming();
+    // 16 producers, each with one message in flight: enqueue (durable), then the next.
+    for (int p = 0; p < e2e_in_flight; ++p) {
+      asio::co_spawn(
+          ioc,
+          [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < e2e_messages / e2e_in_flight; ++i) {
+              const sluice::enqueue_options o;
+              auto [ec, id] =
+                  co_await eng.async_enqueue_raw("bench", "bench.msg", payload, o, asio::as_tuple(asio::use_awaitable));
+              if (ec) ++failures;
+            }
+          },
+          asio::detached);
+    }
+    ioc.run();
+    if (failures != 0 || handled != e2e_messages) state.SkipWithError("lost messages");
+  }
+  state.SetItemsProcessed(state.iterations() * e2e_messages);
+}
+
+void bm_sqlite_e2e(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    const auto dir = fresh_dir("sqlite-e2e");
+    sqlite3* db = nullptr;
+    sqlite3_open((dir / "jobs.db").c_str(), &db);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "CREATE TABLE jobs(id INTEGER PRIMARY KEY, body BLOB)",
+                 nullptr, nullptr, nullptr);
+    sqlite3_stmt* insert = nullptr;
+    sqlite3_stmt* take = nullptr;
+    sqlite3_stmt* done = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO jobs(body) VALUES(?)", -1, &insert, nullptr);
+    sqlite3_prepare_v2(db, "SELECT id, body FROM jobs ORDER BY id LIMIT 16", -1, &take, nullptr);
+    sqlite3_prepare_v2(db, "DELETE FROM jobs WHERE id = ?", -1, &done, nullptr);
+    state.ResumeTiming();
+    for (int b = 0; b < e2e_messages / e2e_in_flight; ++b) {
+      sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+      for (int i = 0; i < e2e_in_flight; ++i) {
+        sqlite3_bind_blob(insert, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
+        sqlite3_step(insert);
+        sqlite3_reset(insert);
+      }
+      sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+      sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+      std::vector<sqlite3_int64> ids;
+      while (sqlite3_step(take) == SQLITE_ROW) {
+        ids.push_back(sqlite3_column_int64(take, 0));
+        benchmark::DoNotOptimize(sqlite3_column_blob(take, 1));
+      }
+      sqlite3_reset(take);
+      for (auto id : ids) {
+        sqlite3_bind_int64(done, 1, id);
+        sqlite3_step(done);
+        sqlite3_reset(done);
+      }
+      sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    }
+    state.PauseTiming();
+    sqlite3_finalize(insert);
+    sqlite3_finalize(take);
+    sqlite3_finalize(done);
+    sqlite3_close(db);
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * e2e_messages);
+}
+
 }  // namespace
 
-BENCHMARK(bm_sluice_windowed)
+BENCHMARK(bm_sluice_e2e)->Name("durable_e2e/sluice")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(bm_sqlite_e2e)
+    ->Name("durable_e2e/sqlite_jobs_table")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK_CAPTURE(bm_sluice_windowed, no_snapshots, false)
+    ->Name("durable_windowed/sluice_no_snapshots")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK_CAPTURE(bm_sluice_windowed, snapshots, true)
     ->Name("durable_windowed/sluice")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()

@@ -1,11 +1,12 @@
 // Recovery and snapshots at 1,000,000 messages, each next to a baseline measured in the same run:
-//   recovery/journal_1M: start() on a journal of 1,000,000 enqueue records (snapshots off);
+//   recovery_journal_1M: start() on a journal of 1,000,000 enqueue records (snapshots off);
 //     baseline: reading the same segment files and checking their CRC32C, nothing else.
-//   snapshot/first_1M: the first snapshot of 1,000,000 pending messages (every row written) while
+//   snapshot_1M: the first snapshot of 1,000,000 pending messages (every row written) while
 //     4 workers consume; baseline: one raw SQLite WAL transaction (synchronous=FULL) inserting
 //     1,000,000 rows of the same payload. Counters: the longest and p99 pause between handler
 //     starts while the snapshot runs, and over an equal window right after it (the baseline).
-//   recovery/snapshot_1M: start() from that snapshot (rows loaded and CRC-checked).
+//   recovery_snapshot_1M: start() from that snapshot (rows loaded and CRC-checked); baseline:
+//     recovery_journal_1M above.
 // Files go to build/perf-data (the repository's disk, never tmpfs). Not part of CI.
 #include "sluice/journal/crc32c.hpp"
 #include "sluice/sluice.hpp"
@@ -275,16 +276,24 @@ void bm_recover_snapshot(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(bm_recover_journal)->Name("recovery/journal_1M")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(bm_raw_read_crc)->Name("recovery/raw_read_crc")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(bm_first_snapshot)->Name("snapshot/first_1M")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(bm_recover_journal)
+    ->Name("recovery_journal_1M/sluice")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(bm_raw_read_crc)
+    ->Name("recovery_journal_1M/raw_read_crc")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(bm_first_snapshot)->Name("snapshot_1M/sluice")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 BENCHMARK(bm_raw_sqlite_rows)
-    ->Name("snapshot/raw_sqlite_1M")
+    ->Name("snapshot_1M/raw_sqlite_one_txn")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1);
 BENCHMARK(bm_recover_snapshot)
-    ->Name("recovery/snapshot_1M")
+    ->Name("recovery_snapshot_1M/sluice")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);

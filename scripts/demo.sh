@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's main command (the README's first): installs what is missing, builds the
 # optimized OrderFlow demo and runs it. Arguments go to the demo (try --help-style flags:
-# --orders N --threads T --workers W --decline-every K --capacity C).
+# --orders N --threads T --workers W --decline-every K --capacity C --data-dir DIR --in-memory).
+# Messages are durable in ./orderflow-data by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

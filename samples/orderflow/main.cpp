@@ -1,8 +1,11 @@
 // OrderFlow demo: pushes a workload of orders through a chain of three handlers
 // (order -> payment -> notification) on a multi-threaded io_context, shows progress, and prints
 // a summary: messages/s, enqueue-to-handler latency per queue, end-to-end chain latency, failures.
+// Messages are durable in a data directory (default ./orderflow-data): kill the demo and run it
+// again, and it first finishes what the killed run left, then runs its own orders.
 //
 //   sluice_orderflow [--orders N] [--threads T] [--workers W] [--decline-every K] [--capacity C]
+//                    [--data-dir DIR | --in-memory]
 #include "orderflow_messages.hpp"
 
 #include <sluice/sluice.hpp>
@@ -35,9 +38,10 @@ namespace {
 struct settings {
   long orders = 100'000;
   int threads = 2;
-  std::size_t workers = 2;
+  std::size_t workers = 32;   // a durable checkout waits for its fsync: many workers share each one
   long decline_every = 1000;  // every K-th payment is declined (0 = never)
   std::size_t capacity = 10'000;
+  std::string data_dir = "orderflow-data";  // empty: in memory
 };
 
 struct demo_state {
@@ -49,15 +53,21 @@ struct demo_state {
   std::atomic<long> notified{0};
   std::atomic<long> declined{0};
   std::atomic<long> settled{0};  // orders whose chain ended (notified or declined)
+  std::atomic<long> producers_left{0};
   std::atomic<steady::rep> finished_at{0};
-  sluice::latency_histogram end_to_end;  // order enqueued -> notification handled
+  const steady::rep started_at = steady::now().time_since_epoch().count();
+  sluice::latency_histogram end_to_end;  // order enqueued -> notification handled (this run's orders)
 
-  // Called once per order when its chain ends; the last one stops the engine and the reporter.
-  void settle_one() {
-    if (settled.fetch_add(1, std::memory_order_acq_rel) + 1 != config.orders) return;
-    finished_at.store(steady::now().time_since_epoch().count());
-    eng.async_stop(5s, [](boost::system::error_code) {});
-    asio::post(progress_timer.get_executor(), [this] { progress_timer.cancel(); });
+  // Called once per chain when it ends (orders a killed earlier run left included).
+  void settle_one() { settled.fetch_add(1, std::memory_order_relaxed); }
+
+  // Done when this run's orders are all enqueued and no queue holds a message any more.
+  [[nodiscard]] bool finished() const {
+    if (producers_left.load() != 0) return false;
+    for (const auto& q : eng.stats().queues) {
+      if (q.pending + q.in_flight + q.scheduled != 0) return false;
+    }
+    return true;
   }
 };
 
@@ -80,7 +90,8 @@ asio::awaitable<void> handle_payment(demo_state& st, orderflow::payment_requeste
 
 asio::awaitable<void> handle_notification(demo_state& st, orderflow::notification_requested n, sluice::context&) {
   const auto now = steady::now().time_since_epoch();
-  st.end_to_end.record(std::chrono::nanoseconds(now.count() - n.placed_at_ns));
+  // Orders from a killed earlier run carry another process's clock: no latency for them.
+  if (n.placed_at_ns >= st.started_at) st.end_to_end.record(std::chrono::nanoseconds(now.count() - n.placed_at_ns));
   st.notified.fetch_add(1, std::memory_order_relaxed);
   st.settle_one();
   co_return;
@@ -93,17 +104,23 @@ asio::awaitable<void> produce(sluice::engine& eng, demo_state& st, long first, l
     auto [ec, id] = co_await eng.async_enqueue("orders", o, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       std::fprintf(stderr, "enqueue failed: %s\n", ec.message().c_str());
-      co_return;
+      break;
     }
     st.enqueued.fetch_add(1, std::memory_order_relaxed);
   }
+  st.producers_left.fetch_sub(1);
 }
 
 asio::awaitable<void> report_progress(demo_state& st) {
   const bool tty = isatty(fileno(stdout)) != 0;
   long last = 0;
   auto last_at = steady::now();
-  while (st.settled.load() < st.config.orders) {
+  for (;;) {
+    if (st.finished()) {
+      st.finished_at.store(steady::now().time_since_epoch().count());
+      st.eng.async_stop(5s, [](boost::system::error_code) {});
+      break;
+    }
     st.progress_timer.expires_after(tty ? 250ms : 1s);
     auto [ec] = co_await st.progress_timer.async_wait(asio::as_tuple(asio::use_awaitable));
     const long done = st.settled.load();
@@ -172,9 +189,16 @@ settings parse(int argc, char** argv) {
         parse_flag(argv[i], "--workers", v, s.workers) || parse_flag(argv[i], "--decline-every", v, s.decline_every) ||
         parse_flag(argv[i], "--capacity", v, s.capacity)) {
       ++i;
+    } else if (std::strcmp(argv[i], "--data-dir") == 0) {
+      if (!v || *v == '\0') throw std::invalid_argument("--data-dir needs a directory");
+      s.data_dir = v;
+      ++i;
+    } else if (std::strcmp(argv[i], "--in-memory") == 0) {
+      s.data_dir.clear();
     } else {
       throw std::invalid_argument(std::string("unknown option ") + argv[i] +
-                                  " (options: --orders --threads --workers --decline-every --capacity)");
+                                  " (options: --orders --threads --workers --decline-every --capacity --data-dir "
+                                  "--in-memory)");
     }
   }
   if (s.orders <= 0 || s.threads <= 0 || s.workers == 0 || s.capacity == 0 || s.decline_every < 0) {
@@ -188,7 +212,14 @@ settings parse(int argc, char** argv) {
 int main(int argc, char** argv) try {
   const settings config = parse(argc, argv);
   asio::io_context ioc(config.threads);
-  sluice::engine eng(ioc.get_executor());
+  sluice::engine_options options;
+  options.persistence.data_dir = config.data_dir;
+  options.log = [](sluice::log_level level, std::string_view line) {
+    // Warnings, errors and the recovery summary; never payloads.
+    if (level >= sluice::log_level::warn || line.starts_with("recovered"))
+      std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(line.size()), line.data());
+  };
+  sluice::engine eng(ioc.get_executor(), options);
   asio::steady_timer progress_timer(ioc);
   demo_state st(config, eng, progress_timer);
   sluice::queue_options q;
@@ -214,8 +245,13 @@ int main(int argc, char** argv) try {
 
   std::printf("OrderFlow: %ld orders through order -> payment -> notification, %d threads, %zu workers per queue\n",
               config.orders, config.threads, config.workers);
+  std::printf("  %s\n", config.data_dir.empty() ? "in memory (--in-memory): nothing survives the process"
+                                                : ("durable in " + config.data_dir +
+                                                   "/ (fsync before every acknowledgement; kill it and run again)")
+                                                      .c_str());
   const auto start = steady::now();
   const int producers = 4;
+  st.producers_left.store(producers);
   for (int p = 0; p < producers; ++p) {
     const long share = config.orders / producers + (p < config.orders % producers ? 1 : 0);
     const long first = p * (config.orders / producers) + std::min<long>(p, config.orders % producers);
