@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -34,12 +35,16 @@ struct node {
   std::function<void(int)> on_start;
   gate g{ioc};
 
-  std::vector<std::string> logs;  // what the engine logged
+  mutable std::mutex logs_mutex;
+  std::vector<std::string> logs;  // what the engine logged (the snapshot thread logs too)
 
   node(sluice::fs::file_system& disk, sluice::durability mode = sluice::durability::fsync,
        std::uint32_t max_retries = 2, const std::function<void(sluice::engine_options&)>& configure = {}) {
     auto o = manual_options(clock);
-    o.log = [this](sluice::log_level, std::string_view line) { logs.emplace_back(line); };
+    o.log = [this](sluice::log_level, std::string_view line) {
+      const std::lock_guard lock(logs_mutex);
+      logs.emplace_back(line);
+    };
     clock.set(sluice::sys_time(std::chrono::hours(24 * 365 * 50)));
     o.persistence.data_dir = "/data";
     o.persistence.file_system = &disk;
@@ -99,6 +104,7 @@ struct node {
     return *out;
   }
   [[nodiscard]] bool logged(std::string_view text) const {
+    const std::lock_guard lock(logs_mutex);
     for (const auto& l : logs) {
       if (l.find(text) != std::string::npos) return true;
     }

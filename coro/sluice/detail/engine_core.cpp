@@ -47,7 +47,12 @@ engine_core::engine_core(asio::any_io_executor ex, engine_options options)
 }
 
 engine_core::~engine_core() {
-  if (stopper_.joinable()) stopper_.join();
+  std::thread stopper;
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopper = std::move(stopper_);
+  }
+  if (stopper.joinable()) stopper.join();
 }
 
 void engine_core::log(log_level level, std::string_view line) const {
@@ -225,7 +230,7 @@ error_code engine_core::scale(std::string_view queue, std::size_t workers) {
 
 bool engine_core::refuses(bool has_parent) const noexcept {
   const auto s = state_.load(std::memory_order_acquire);
-  if (s == run_state::stopped) return true;
+  if (s == run_state::stopped || s == run_state::finishing) return true;
   return s == run_state::stopping && !has_parent;
 }
 
@@ -274,7 +279,7 @@ void engine_core::stop(std::chrono::nanoseconds grace, stop_handler handler) {
       return;
     }
     stop_waiters_.push_back(std::move(handler));
-    if (s == run_state::stopping) return;
+    if (s == run_state::stopping || s == run_state::finishing) return;  // completed with the first
     state_.store(run_state::stopping, std::memory_order_release);
   }
   for (auto& q : queues_) q->stop();
@@ -298,25 +303,35 @@ void engine_core::worker_exited() noexcept {
 }
 
 void engine_core::maybe_finish_stop() {
-  std::vector<stop_handler> waiters;
-  {
-    std::lock_guard lock(stop_mutex_);
-    if (state_.load() != run_state::stopping || live_workers_.load(std::memory_order_acquire) != 0) return;
-    state_.store(run_state::stopped, std::memory_order_release);
-    waiters.swap(stop_waiters_);
+  std::lock_guard lock(stop_mutex_);
+  if (state_.load() != run_state::stopping || live_workers_.load(std::memory_order_acquire) != 0) return;
+  state_.store(run_state::finishing, std::memory_order_release);
+  if (!store_) {
+    complete_stop();
+    return;
   }
-  auto finish = [this, waiters = std::move(waiters)]() mutable {
-    asio::dispatch(control_, [this] { stop_alarm_.cancel(); });
-    for (auto& h : waiters) post_result(executor_, std::move(h), {});
-  };
-  if (!store_) return finish();
   // Everything recorded is written (and the final snapshot taken) before stop completes, on a
   // thread of the engine's: never a blocking disk wait on the application's event loop. The work
   // guard keeps the application's run() going until the completion is posted.
-  stopper_ = std::thread([this, finish = std::move(finish),
-                          work = asio::prefer(executor_, asio::execution::outstanding_work.tracked)]() mutable {
+  stopper_ = std::thread([this, work = asio::prefer(executor_, asio::execution::outstanding_work.tracked)] {
     store_->stop();
-    finish();
+    complete_stop();
+  });
+}
+
+// On the control strand (posted: the caller may hold stop_mutex_): the stop alarm is cancelled
+// before any stop handler runs (a handler may destroy the engine), then every waiter, late ones
+// included, completes.
+void engine_core::complete_stop() {
+  asio::post(control_, [this] {
+    stop_alarm_.cancel();
+    std::vector<stop_handler> waiters;
+    {
+      std::lock_guard lock(stop_mutex_);  // also: stopper_ has been assigned
+      state_.store(run_state::stopped, std::memory_order_release);
+      waiters.swap(stop_waiters_);
+    }
+    for (auto& h : waiters) post_result(executor_, std::move(h), {});
   });
 }
 

@@ -114,9 +114,12 @@ class engine_core {
   [[nodiscard]] std::map<std::string, std::uint64_t> dead_letter_error_types(const dead_letter_filter& filter) const;
 
  private:
-  enum class run_state : std::uint8_t { created, running, stopping, stopped };
+  // finishing: every worker is gone; the journal is flushed and the final snapshot taken (on
+  // stopper_) before the stop completes.
+  enum class run_state : std::uint8_t { created, running, stopping, finishing, stopped };
 
   void maybe_finish_stop();
+  void complete_stop();
   // Puts recovered messages back: queues, timekeepers, dead-letter stores; in-flight messages
   // with spent attempts are dead-lettered.
   void restore(journal::recovered_state& state);
@@ -150,7 +153,8 @@ class engine_core {
   boost::asio::strand<boost::asio::any_io_executor> control_;  // owns the stop alarm
   alarm stop_alarm_;
   // Finishes a stop with persistence: writes what was recorded and takes the final snapshot off
-  // the application's threads, then completes the stop. Joined by the destructor.
+  // the application's threads, then completes the stop. Assigned under stop_mutex_ (which its
+  // completion takes too), joined by the destructor.
   std::thread stopper_;
 };
 

@@ -176,6 +176,9 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     // power loss): continue after the snapshot and record the gap, so those LSNs never mean
     // anything else.
     wo.initial_void = std::make_pair(next_lsn, keeper->covered_lsn());
+    // The older generation cannot get the records between its LSN and the newest one's from the
+    // journal any more: it becomes a copy of the newest.
+    if (auto ec = keeper->level(summary.notes, "the journal ends before the snapshot", detail)) return ec;
     summary.notes.push_back("the journal ends at LSN " + std::to_string(next_lsn - 1) + ", before the snapshot (" +
                             std::to_string(keeper->covered_lsn()) + "): continuing after it");
     next_lsn = keeper->covered_lsn() + 1;

@@ -367,6 +367,7 @@ error_code snapshot_db::load(const std::function<void(durable_message&&)>& each,
 }
 
 error_code snapshot_db::begin() {
+  vfs_->clear_error();  // a disk_full of an earlier transaction must not name this one's failure
   if (int rc = exec(db_, "BEGIN IMMEDIATE"); rc != SQLITE_OK) return check(rc, "begin");
   in_transaction_ = true;
   return {};
@@ -377,12 +378,14 @@ boost::system::result<std::optional<durable_message>> snapshot_db::find(const me
   sqlite3_reset(find_);
   sqlite3_bind_text(find_, 1, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   const int rc = sqlite3_step(find_);
-  if (rc == SQLITE_DONE) return std::optional<durable_message>{};
-  if (rc != SQLITE_ROW) return check(rc, "find");
   durable_message d;
   std::string detail;
-  if (!decode_row(find_, d, detail)) return make_error_code(errc::snapshot_corrupt);
+  const bool decoded = rc == SQLITE_ROW && decode_row(find_, d, detail);
   sqlite3_reset(find_);
+  sqlite3_clear_bindings(find_);  // the bound text is a local
+  if (rc == SQLITE_DONE) return std::optional<durable_message>{};
+  if (rc != SQLITE_ROW) return check(rc, "find");
+  if (!decoded) return make_error_code(errc::snapshot_corrupt);
   return std::optional<durable_message>(std::move(d));
 }
 

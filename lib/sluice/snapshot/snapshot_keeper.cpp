@@ -152,13 +152,19 @@ error_code snapshot_keeper::align(std::uint64_t journal_first_lsn, std::vector<s
     notes.push_back("salvage: not recovered: " + detail);
     return {};
   }
-  const int older = 1 - newest;
-  if (journal_first_lsn > dbs_[older]->meta().covered_lsn + 1) {
-    if (auto ec = dbs_[older]->copy_from(*dbs_[newest], detail)) return ec;
-    deltas_[older] = deltas_[newest];
-    notes.push_back("snapshot " + path(older) + " rebuilt from " + path(newest) +
-                    " (the journal no longer reaches back to it)");
+  if (journal_first_lsn > dbs_[1 - newest]->meta().covered_lsn + 1) {
+    return level(notes, "the journal no longer reaches back to it", detail);
   }
+  return {};
+}
+
+error_code snapshot_keeper::level(std::vector<std::string>& notes, const std::string& why, std::string& detail) {
+  const int newest = dbs_[0]->meta().covered_lsn >= dbs_[1]->meta().covered_lsn ? 0 : 1;
+  const int older = 1 - newest;
+  if (dbs_[older]->meta().covered_lsn == dbs_[newest]->meta().covered_lsn) return {};
+  if (auto ec = dbs_[older]->copy_from(*dbs_[newest], detail)) return ec;
+  deltas_[older] = deltas_[newest];
+  notes.push_back("snapshot " + path(older) + " rebuilt from " + path(newest) + " (" + why + ")");
   return {};
 }
 
@@ -249,6 +255,10 @@ error_code snapshot_keeper::rebuild(int g, std::string& detail) {
 // Deletes segments whose every record is at or below the older generation's covered LSN: a
 // segment is such when the next one starts at or below that LSN + 1.
 std::uint64_t snapshot_keeper::truncate_journal(std::string& note) {
+  if (damaged_[0] || damaged_[1]) {
+    note = "the journal is not cut while a damaged snapshot generation waits for its rebuild";
+    return 0;
+  }
   const std::uint64_t keep_after = oldest_covered_lsn();
   auto names = files_->list(options_.journal_dir);
   if (!names) {

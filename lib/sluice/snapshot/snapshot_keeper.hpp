@@ -75,7 +75,11 @@ class snapshot_keeper {
   // After journal recovery, with the first LSN the journal holds (0: it is empty): a generation
   // the journal no longer reaches back to is rebuilt from the newer one; if the newest cannot be
   // continued either, errc::journal_corrupt (segments are missing; salvage: noted, not failed).
-  error_code align(std::uint64_t journal_first_lsn, std::vector<std::string>& notes, std::string& detail);
+  [[nodiscard]] error_code align(std::uint64_t journal_first_lsn, std::vector<std::string>& notes, std::string& detail);
+
+  // Makes the older generation a copy of the newer one (when the journal cannot bring it up:
+  // it lacks records the older one would need).
+  [[nodiscard]] error_code level(std::vector<std::string>& notes, const std::string& why, std::string& detail);
 
   // A durable journal event, in LSN order.
   void add(std::uint64_t lsn, const journal::event& e);

@@ -272,6 +272,11 @@ sqlite_vfs::sqlite_vfs(fs::file_system& files) : impl_(std::make_unique<impl>())
 
 sqlite_vfs::~sqlite_vfs() { sqlite3_vfs_unregister(&impl_->vfs); }
 
+void sqlite_vfs::clear_error() {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->last = {};
+}
+
 fs::error_code sqlite_vfs::last_error() const {
   const std::lock_guard lock(impl_->mutex);
   return impl_->last;

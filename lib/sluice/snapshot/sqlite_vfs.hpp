@@ -32,6 +32,7 @@ class sqlite_vfs {
   [[nodiscard]] const char* name() const noexcept { return name_.c_str(); }
   // The file-layer error behind SQLite's last I/O failure through this VFS (ENOSPC, EIO, ...).
   [[nodiscard]] fs::error_code last_error() const;
+  void clear_error();
 
   struct impl;
 
