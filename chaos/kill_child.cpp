@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   // Small segments and frequent snapshots: kills land in SQLite commits and journal truncations.
   o.persistence.segment_bytes = 32 * 1024;
   o.persistence.snapshot_every_records = 200;
+  o.persistence.snapshot_min_gap = std::chrono::milliseconds(0);
   o.log = [](sluice::log_level level, std::string_view line) {
     if (level >= sluice::log_level::warn)
       std::fprintf(stderr, "child: %.*s\n", static_cast<int>(line.size()), line.data());

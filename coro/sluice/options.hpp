@@ -92,6 +92,8 @@ struct persistence_options {
   bool snapshots = true;
   std::chrono::milliseconds snapshot_interval{30000};
   std::uint64_t snapshot_every_records = 1000;
+  // Count-triggered snapshots come at most this often: under a burst they coalesce.
+  std::chrono::milliseconds snapshot_min_gap{1000};
   bool snapshot_on_stop = true;
   [[nodiscard]] bool enabled() const noexcept { return !data_dir.empty() && mode != durability::memory; }
 };

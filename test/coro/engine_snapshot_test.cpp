@@ -18,6 +18,7 @@ auto small_journal(std::uint64_t every_records = 100) {
   return [every_records](sluice::engine_options& o) {
     o.persistence.segment_bytes = 4096;
     o.persistence.snapshot_every_records = every_records;
+    o.persistence.snapshot_min_gap = std::chrono::milliseconds(0);
   };
 }
 

@@ -188,6 +188,7 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     snapshot_schedule schedule;
     schedule.interval = options.snapshot_interval;
     schedule.every_records = std::max<std::uint64_t>(1, options.snapshot_every_records);
+    schedule.min_gap = options.snapshot_min_gap;
     schedule.on_stop = options.snapshot_on_stop;
     store->snapshots_ = std::make_unique<snapshotter>(std::move(keeper), schedule, ex, store->log_);
     sink = [s = store->snapshots_.get()](std::uint64_t first, std::vector<owned_entry>&& records) {

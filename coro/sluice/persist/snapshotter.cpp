@@ -12,6 +12,10 @@
 
 #include <optional>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace sluice::persist {
 
 namespace asio = boost::asio;
@@ -147,6 +151,9 @@ bool snapshotter::take_snapshot(std::vector<waiter>& waiters) {
 }
 
 void snapshotter::run() {
+  // Below the engine's threads: when the machine is busy, enqueue and dispatch come first (the
+  // snapshot only bounds the journal and the recovery time). Best effort: an error changes nothing.
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
   std::deque<batch> batches;
   std::vector<waiter> waiters;
   std::uint64_t since = 0;  // records folded since the last snapshot
@@ -161,6 +168,10 @@ void snapshotter::run() {
       wake_.wait_until(lock, *retry_at, wake_now);
     } else if (since + incoming_records_ > 0) {
       wake_.wait_until(lock, last + schedule_.interval, wake_now);
+      // Enough records, but not sooner than min_gap after the last snapshot: under a burst the
+      // snapshots coalesce instead of running back to back.
+      if (!stopping_ && waiters_.empty())
+        wake_.wait_until(lock, last + schedule_.min_gap, [&] { return stopping_ || !waiters_.empty(); });
     } else {
       wake_.wait(lock, [&] { return wake_now() || incoming_records_ > 0; });
     }
@@ -174,8 +185,9 @@ void snapshotter::run() {
 
     fold(batches);
     const auto now = steady::now();
-    const bool scheduled =
-        retry_at ? now >= *retry_at : (since >= schedule_.every_records || now >= last + schedule_.interval);
+    const bool scheduled = retry_at ? now >= *retry_at
+                                    : ((since >= schedule_.every_records && now >= last + schedule_.min_gap) ||
+                                       now >= last + schedule_.interval);
     if (!waiters.empty() || (stopping && schedule_.on_stop) || (scheduled && since > 0)) {
       if (take_snapshot(waiters)) {
         since = 0;

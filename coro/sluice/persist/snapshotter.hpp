@@ -1,7 +1,8 @@
 // The snapshot thread: a second consumer of the journal. The group-commit writer hands it every
 // durable batch (feed); it folds the records into the two snapshot generations' deltas and
-// commits one when `every_records` records arrived since the last snapshot, when `interval`
-// passed with something changed, on request, and (by default) once more at stop. SQLite runs only
+// commits one when `every_records` records arrived since the last snapshot (but not sooner than
+// `min_gap` after it), when `interval` passed with something changed, on request, and (by
+// default) once more at stop. The thread runs at a lower priority (nice +10) than the engine's. SQLite runs only
 // on this thread: enqueue and dispatch never wait for a snapshot. A failed snapshot (SQLite busy,
 // disk full, I/O error) is counted, logged, retried a second later, and keeps the journal.
 // Thread-safety: feed() from the writer thread; request() and stats() from any thread; stop()
@@ -30,6 +31,7 @@ namespace sluice::persist {
 struct snapshot_schedule {
   std::chrono::milliseconds interval{30000};
   std::uint64_t every_records = 1000;
+  std::chrono::milliseconds min_gap{1000};  // between count-triggered snapshots
   bool on_stop = true;
 };
 
