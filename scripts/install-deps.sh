@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang clang-format clang-tidy
   libboost1.83-dev libboost-json1.83-dev libboost-test1.83-dev
   libsqlite3-dev sqlite3 libbenchmark-dev
+  prometheus
 )
 [ "$#" -gt 0 ] && packages+=("$@")
 

@@ -40,8 +40,8 @@ SLUICE_CHAOS_KILLS=1000 ctest --preset ci -L "$labels" -j "$jobs"
 
 [ "$quick" -eq 1 ] && { stage "done (quick)"; exit 0; }
 
-stage "clang-tidy: lib/ and coro/"
-if ! git ls-files 'lib/*.cpp' 'coro/*.cpp' | xargs -P "$jobs" -n 2 clang-tidy -p build/ci --quiet >build/clang-tidy.log 2>&1; then
+stage "clang-tidy: lib/, coro/ and adapters/"
+if ! git ls-files 'lib/*.cpp' 'coro/*.cpp' 'adapters/*.cpp' | xargs -P "$jobs" -n 2 clang-tidy -p build/ci --quiet >build/clang-tidy.log 2>&1; then
   grep -v -E '^[0-9]+ warnings? generated|^Suppressed|^Use -header-filter' build/clang-tidy.log
   echo "clang-tidy found problems (full log: build/clang-tidy.log)" >&2
   exit 1
