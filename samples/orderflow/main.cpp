@@ -4,10 +4,14 @@
 // Messages are durable in a data directory (default ./orderflow-data): kill the demo and run it
 // again, and it first finishes what the killed run left, then runs its own orders.
 //
+// The admin API (health, /metrics, dead letters, replay, purge) listens on 127.0.0.1:8080 while it
+// runs; SLUICE_ADMIN_TOKEN enables the mutating endpoints; --serve keeps it up after the load.
+//
 //   sluice_orderflow [--orders N] [--threads T] [--workers W] [--decline-every K] [--capacity C]
-//                    [--data-dir DIR | --in-memory]
+//                    [--data-dir DIR | --in-memory] [--admin-port P (0: off)] [--serve]
 #include "orderflow_messages.hpp"
 
+#include <sluice/http/admin_server.hpp>
 #include <sluice/sluice.hpp>
 #include <sluice/stats/latency_histogram.hpp>
 
@@ -15,6 +19,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -22,8 +28,13 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -42,6 +53,8 @@ struct settings {
   long decline_every = 1000;  // every K-th payment is declined (0 = never)
   std::size_t capacity = 10'000;
   std::string data_dir = "orderflow-data";  // empty: in memory
+  std::uint16_t admin_port = 8080;          // 0: no admin API
+  bool serve = false;                       // keep serving the admin API after the load
 };
 
 struct demo_state {
@@ -54,6 +67,7 @@ struct demo_state {
   std::atomic<long> declined{0};
   std::atomic<long> settled{0};  // orders whose chain ended (notified or declined)
   std::atomic<long> producers_left{0};
+  std::function<void()> on_finished;  // the load is done: stop (or keep serving)
   std::atomic<steady::rep> finished_at{0};
   const steady::rep started_at = steady::now().time_since_epoch().count();
   sluice::latency_histogram end_to_end;  // order enqueued -> notification handled (this run's orders)
@@ -118,7 +132,7 @@ asio::awaitable<void> report_progress(demo_state& st) {
   for (;;) {
     if (st.finished()) {
       st.finished_at.store(steady::now().time_since_epoch().count());
-      st.eng.async_stop(5s, [](boost::system::error_code) {});
+      st.on_finished();
       break;
     }
     st.progress_timer.expires_after(tty ? 250ms : 1s);
@@ -195,10 +209,14 @@ settings parse(int argc, char** argv) {
       ++i;
     } else if (std::strcmp(argv[i], "--in-memory") == 0) {
       s.data_dir.clear();
+    } else if (parse_flag(argv[i], "--admin-port", v, s.admin_port)) {
+      ++i;
+    } else if (std::strcmp(argv[i], "--serve") == 0) {
+      s.serve = true;
     } else {
       throw std::invalid_argument(std::string("unknown option ") + argv[i] +
                                   " (options: --orders --threads --workers --decline-every --capacity --data-dir "
-                                  "--in-memory)");
+                                  "--in-memory --admin-port --serve)");
     }
   }
   if (s.orders <= 0 || s.threads <= 0 || s.workers == 0 || s.capacity == 0 || s.decline_every < 0) {
@@ -249,6 +267,40 @@ int main(int argc, char** argv) try {
                                                 : ("durable in " + config.data_dir +
                                                    "/ (fsync before every acknowledgement; kill it and run again)")
                                                       .c_str());
+  std::unique_ptr<sluice::http::admin_server> admin;
+  if (config.admin_port != 0) {
+    sluice::http::admin_server_options ao;
+    ao.port = config.admin_port;
+    if (const char* token = std::getenv("SLUICE_ADMIN_TOKEN")) ao.admin.token = token;
+    admin = std::make_unique<sluice::http::admin_server>(eng, ioc.get_executor(), ao);
+    if (auto ec = admin->listen()) {
+      std::fprintf(stderr, "  admin API not started on 127.0.0.1:%u: %s (going on without it)\n",
+                   static_cast<unsigned>(config.admin_port), ec.message().c_str());
+      admin.reset();
+    } else {
+      std::printf("  admin API: http://127.0.0.1:%u/healthz  /metrics  /api/dead-letters%s\n",
+                  static_cast<unsigned>(admin->port()),
+                  ao.admin.token.empty() ? "  (read-only: set SLUICE_ADMIN_TOKEN to replay and purge)" : "");
+    }
+  }
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  std::once_flag shut_once;
+  auto shut_down = [&] {
+    std::call_once(shut_once, [&] {
+      asio::post(signals.get_executor(), [&] { signals.cancel(); });
+      eng.async_stop(5s, [](boost::system::error_code) {});
+      if (admin) admin->stop();
+    });
+  };
+  st.on_finished = [&] {
+    if (!config.serve || !admin) return shut_down();
+    std::printf("\nload done; serving the admin API on 127.0.0.1:%u until Ctrl-C\n",
+                static_cast<unsigned>(admin->port()));
+    std::fflush(stdout);
+  };
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (!ec) shut_down();
+  });
   const auto start = steady::now();
   const int producers = 4;
   st.producers_left.store(producers);
