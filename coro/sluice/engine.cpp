@@ -71,6 +71,8 @@ boost::system::error_code engine::scale(std::string_view queue, std::size_t work
 
 engine_stats engine::stats() const { return core_->stats(); }
 
+void engine::reset_metrics() { core_->reset_metrics(); }
+
 std::optional<dedup_key_state> engine::inspect_dedup_key(std::string_view queue, const std::string& key) const {
   const detail::queue_runtime* q = core_->find_queue(queue);
   if (!q) return std::nullopt;

@@ -141,6 +141,10 @@ class engine {
   }
 
   [[nodiscard]] engine_stats stats() const;
+  // The operators' weekly "metrics --reset": per-queue counters, latency histograms and recent
+  // failures count from now on; gauges (depths, workers) and the journal and snapshot figures are
+  // unaffected. To Prometheus a reset looks like a restart of the counters (rate() copes).
+  void reset_metrics();
 
   // Takes a snapshot now (docs/design.md, "Snapshots"): the older of the two snapshot databases
   // catches up with the journal, and segments both cover are deleted. Completion signature

@@ -49,9 +49,10 @@ struct journal_stats {
   std::uint64_t batches = 0;  // group commits (one write and, in fsync mode, one fdatasync each)
   std::uint64_t records = 0;
   std::uint64_t failed_batches = 0;
-  std::uint64_t largest_batch = 0;  // submissions in one group commit
-  std::uint64_t pending = 0;        // submissions waiting for the disk now
-  std::uint64_t failures = 0;       // fire-and-forget records (acks, retries...) that failed
+  std::uint64_t largest_batch = 0;                // submissions in one group commit
+  std::uint64_t pending = 0;                      // submissions waiting for the disk now
+  std::uint64_t failures = 0;                     // fire-and-forget records (acks, retries...) that failed
+  latency_histogram::summary enqueue_to_durable;  // submit to durable completion, per enqueue
 };
 
 // What one snapshot did (engine::async_snapshot's result).

@@ -76,6 +76,7 @@ BOOST_AUTO_TEST_CASE(a_clean_stop_takes_a_final_snapshot) {
     for (int i = 1; i <= 50; ++i) BOOST_REQUIRE(!a.enqueue(i));
     a.settle();
     BOOST_TEST(a.eng->stats().snapshot.snapshots == 0U);
+    BOOST_TEST(a.eng->stats().journal.enqueue_to_durable.count == 50U);  // one per durable enqueue
   }  // stopped: message 1 finished (acknowledged) first, 2..50 wait
   node b(*disk, sluice::durability::fsync, 2, small_journal(1'000'000));
   BOOST_REQUIRE(!b.start());

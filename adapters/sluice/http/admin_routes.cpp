@@ -150,6 +150,11 @@ asio::awaitable<admin_reply> handle_admin_request(engine& eng, const admin_optio
     co_return admin_reply{200, "text/plain; version=0.0.4", metrics::prometheus_text(eng.stats())};
   }
   if (is({"api", "metrics"})) co_return mutating ? wrong_method("GET") : reply(200, metrics::metrics_json(eng.stats()));
+  if (is({"api", "metrics", "reset"})) {
+    if (!mutating) co_return wrong_method("POST");
+    eng.reset_metrics();
+    co_return reply(200, json::object{{"reset", true}});
+  }
 
   if (is({"api", "dead-letters"}) || is({"api", "dead-letters", "stats"}) || is({"api", "dead-letters", "replay"}) ||
       is({"api", "dead-letters", "purge"})) {

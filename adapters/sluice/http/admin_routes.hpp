@@ -6,6 +6,7 @@
 //   GET  /healthz                                  health summary (200 ok, 503 degraded)
 //   GET  /metrics                                  Prometheus text exposition
 //   GET  /api/metrics                              the same figures as JSON
+//   POST /api/metrics/reset                        counters and latencies count from now on
 //   GET  /api/dead-letters?queue=&error=&limit=&offset=
 //   GET  /api/dead-letters/stats?queue=&error=     letters per error type
 //   GET  /api/dead-letters/{id}                    one letter, payload included

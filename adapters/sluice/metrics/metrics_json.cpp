@@ -78,7 +78,8 @@ json::object metrics_json(const engine_stats& s) {
                                   {"failed_batches", j.failed_batches},
                                   {"largest_batch", j.largest_batch},
                                   {"pending", j.pending},
-                                  {"record_failures", j.failures}};
+                                  {"record_failures", j.failures},
+                                  {"enqueue_to_durable", latency(j.enqueue_to_durable)}};
   }
   if (s.snapshot.enabled) {
     const auto& n = s.snapshot;

@@ -172,6 +172,13 @@ std::string prometheus_text(const engine_stats& s) {
     }
     e.family("sluice_journal_pending_submissions", "gauge", "Submissions waiting for the disk now.");
     e.sample("sluice_journal_pending_submissions", {}, j.pending);
+    const auto& d = j.enqueue_to_durable;
+    e.family("sluice_enqueue_durable_seconds", "summary", "Time from an enqueue's journal submission to durable.");
+    e.sample("sluice_enqueue_durable_seconds", {}, seconds(d.p50), "0.5");
+    e.sample("sluice_enqueue_durable_seconds", {}, seconds(d.p95), "0.95");
+    e.sample("sluice_enqueue_durable_seconds", {}, seconds(d.p99), "0.99");
+    e.sample("sluice_enqueue_durable_seconds_sum", {}, d.mean_ns * static_cast<double>(d.count) / 1e9);
+    e.sample("sluice_enqueue_durable_seconds_count", {}, d.count);
   }
   if (s.snapshot.enabled) {
     const auto& n = s.snapshot;

@@ -335,6 +335,14 @@ void engine_core::complete_stop() {
   });
 }
 
+void engine_core::reset_metrics() {
+  for (const auto& q : queues_) q->reset_metrics();
+  auto copy = std::make_unique<latency_histogram>();
+  copy->add(durable_latency_);
+  std::lock_guard lock(metrics_mutex_);
+  durable_baseline_ = std::move(copy);
+}
+
 engine_stats engine_core::stats() const {
   engine_stats s;
   s.queues.reserve(queues_.size());
@@ -351,6 +359,13 @@ engine_stats engine_core::stats() const {
     s.journal.pending = store_->pending();
     s.journal.failures = store_->failures();
     s.snapshot = store_->snapshot_stats();
+    auto since = std::make_unique<latency_histogram>();  // too big for the stack
+    since->add(durable_latency_);
+    {
+      std::lock_guard lock(metrics_mutex_);
+      if (durable_baseline_) since->subtract(*durable_baseline_);
+    }
+    s.journal.enqueue_to_durable = since->summarize();
   }
   return s;
 }

@@ -90,6 +90,9 @@ class engine_core {
   void worker_exited() noexcept;
 
   [[nodiscard]] engine_stats stats() const;
+  void reset_metrics();
+  // An enqueue became durable `d` after it was submitted to the journal.
+  void record_durable(std::chrono::nanoseconds d) noexcept { durable_latency_.record(d); }
   [[nodiscard]] std::uint64_t random_seed() const noexcept { return random_seed_; }
 
   // Dead letters across queues (filter.queue selects one).
@@ -150,6 +153,9 @@ class engine_core {
   std::vector<std::pair<std::shared_ptr<alarm>, boost::asio::any_io_executor>>
       replay_alarms_;  // guarded by stop_mutex_
   std::unique_ptr<persist::durable_store> store_;
+  latency_histogram durable_latency_;                          // enqueue submitted -> durable
+  mutable std::mutex metrics_mutex_;                           // guards durable_baseline_
+  std::unique_ptr<latency_histogram> durable_baseline_;        // at the last reset_metrics()
   boost::asio::strand<boost::asio::any_io_executor> control_;  // owns the stop alarm
   alarm stop_alarm_;
   // Finishes a stop with persistence: writes what was recorded and takes the final snapshot off

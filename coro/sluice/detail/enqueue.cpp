@@ -70,8 +70,10 @@ void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, l
     journal::encode_enqueue(queue.name(), *m, encoded[0].payload);
   }
   core.worker_started();  // stop waits for this completion: it refers to the queue
-  store->submit(std::move(encoded), [&core, &queue, how, finish, m = std::move(m), h = std::move(h), id](
+  const auto submitted = std::chrono::steady_clock::now();
+  store->submit(std::move(encoded), [&core, &queue, how, finish, m = std::move(m), h = std::move(h), id, submitted](
                                         error_code ec, std::uint64_t) mutable {
+    if (!ec) core.record_durable(std::chrono::steady_clock::now() - submitted);
     if (ec) {
       if (how == landing::publish) queue.cancel_admission();
       drop(queue, std::move(m));

@@ -10,6 +10,16 @@
 
 namespace sluice::detail {
 
+namespace {
+
+// Queue-level counters a metrics reset restarts from zero (the workers' own are in worker_pool).
+constexpr std::uint64_t queue_stats::*resettable_counters[] = {
+    &queue_stats::enqueued,      &queue_stats::ring_overflows,       &queue_stats::worker_wakeups,
+    &queue_stats::dead_lettered, &queue_stats::dead_letters_evicted, &queue_stats::dedup_replaced,
+    &queue_stats::dedup_rejected};
+
+}  // namespace
+
 namespace asio = boost::asio;
 
 namespace {
@@ -215,7 +225,21 @@ queue_stats queue_runtime::stats() const {
   workers_.collect(s);
   std::lock_guard lock(failures_mutex_);
   s.recent_failures.assign(recent_failures_.begin(), recent_failures_.end());
+  auto since = [&](std::uint64_t queue_stats::*f) { s.*f = s.*f > baseline_.*f ? s.*f - baseline_.*f : 0; };
+  for (auto f : resettable_counters) {
+    since(f);
+  }
   return s;
+}
+
+void queue_runtime::reset_metrics() {
+  queue_stats now = stats();  // since the previous reset
+  workers_.reset_metrics();
+  std::lock_guard lock(failures_mutex_);
+  for (auto f : resettable_counters) {
+    baseline_.*f += now.*f;
+  }
+  recent_failures_.clear();
 }
 
 }  // namespace sluice::detail

@@ -101,6 +101,8 @@ class queue_runtime {
 
   void record_failure(failure_record record);
   [[nodiscard]] queue_stats stats() const;
+  // Counters and latencies count from now on (gauges are unaffected); recent failures cleared.
+  void reset_metrics();
 
  private:
   engine_core& core_;
@@ -124,6 +126,7 @@ class queue_runtime {
   wake_signal space_;
   mutable std::mutex failures_mutex_;
   std::deque<failure_record> recent_failures_;
+  queue_stats baseline_;  // queue-level counters at the last reset (under failures_mutex_)
   detail::timekeeper timekeeper_;
   dead_letter_store dead_letters_;
   dedup_index dedup_;

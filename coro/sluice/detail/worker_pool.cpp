@@ -96,20 +96,38 @@ void worker_pool::collect(queue_stats& out) const {
       busy += w->stats.busy.load(std::memory_order_relaxed) ? 1 : 0;
     }
   }
-  out.processed = totals->processed.load(std::memory_order_relaxed);
-  out.failed = totals->failed.load(std::memory_order_relaxed);
-  out.retried = totals->retried.load(std::memory_order_relaxed);
-  out.snoozed = totals->snoozed.load(std::memory_order_relaxed);
-  out.timed_out = totals->timed_out.load(std::memory_order_relaxed);
-  out.stuck = totals->stuck.load(std::memory_order_relaxed);
+  const auto since = [&](const std::atomic<std::uint64_t> delivery_stats::*field) {
+    const auto now = ((*totals).*field).load(std::memory_order_relaxed);
+    const auto then = baseline_ ? ((*baseline_).*field).load(std::memory_order_relaxed) : 0;
+    return now > then ? now - then : 0;
+  };
+  out.processed = since(&delivery_stats::processed);
+  out.failed = since(&delivery_stats::failed);
+  out.retried = since(&delivery_stats::retried);
+  out.snoozed = since(&delivery_stats::snoozed);
+  out.timed_out = since(&delivery_stats::timed_out);
+  out.stuck = since(&delivery_stats::stuck);
   out.stuck_running = stuck_running;
-  out.lease_expired = totals->lease_expired.load(std::memory_order_relaxed);
-  out.heartbeats = totals->heartbeats.load(std::memory_order_relaxed);
-  out.lease_lost = totals->lease_lost.load(std::memory_order_relaxed);
+  out.lease_expired = since(&delivery_stats::lease_expired);
+  out.heartbeats = since(&delivery_stats::heartbeats);
+  out.lease_lost = since(&delivery_stats::lease_lost);
   out.in_flight = busy;
   out.workers = live_;
+  if (baseline_) {
+    totals->queue_wait.subtract(baseline_->queue_wait);
+    totals->processing.subtract(baseline_->processing);
+  }
   out.queue_wait = totals->queue_wait.summarize();
   out.processing = totals->processing.summarize();
+}
+
+void worker_pool::reset_metrics() {
+  auto totals = std::make_unique<delivery_stats>();
+  std::lock_guard lock(mutex_);
+  retired_.add_to(*totals);
+  monitor_stats_.add_to(*totals);
+  for (const auto& w : workers_) w->stats.add_to(*totals);
+  baseline_ = std::move(totals);
 }
 
 boost::system::error_code worker_pool::scale(std::size_t workers) {

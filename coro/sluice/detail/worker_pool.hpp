@@ -57,8 +57,12 @@ class worker_pool {
   [[nodiscard]] sys_time expire_due(sys_time now);
 
   [[nodiscard]] std::size_t live() const noexcept;
-  // Fills processed, failed, in_flight, workers and the latency summaries of `out`.
+  // Fills processed, failed, in_flight, workers and the latency summaries of `out` (counters and
+  // latencies since the last reset_metrics()).
   void collect(queue_stats& out) const;
+  // From now on collect() counts from the current figures (the workers keep counting: a
+  // baseline is subtracted, nothing races their single-writer counters).
+  void reset_metrics();
 
  private:
   struct worker;
@@ -82,6 +86,7 @@ class worker_pool {
   std::list<std::unique_ptr<worker>> workers_;  // live workers; erased on their own strand
   delivery_stats retired_;                      // figures of workers that have exited
   delivery_stats monitor_stats_;                // written by the lease monitor (under mutex_)
+  std::unique_ptr<delivery_stats> baseline_;    // figures at the last reset (under mutex_)
   random_source monitor_random_;                // retry jitter of revoked deliveries (under mutex_)
   std::size_t live_ = 0;                        // spawned and not yet exited or retired
   std::atomic<std::size_t> retire_budget_{0};   // workers that should exit at the next chance

@@ -21,6 +21,14 @@ void latency_histogram::reset() noexcept {
   for (auto& c : counts_) c.store(0, std::memory_order_relaxed);
 }
 
+void latency_histogram::subtract(const latency_histogram& other) noexcept {
+  for (std::size_t i = 0; i < bucket_count; ++i) {
+    const auto mine = counts_[i].load(std::memory_order_relaxed);
+    const auto theirs = other.counts_[i].load(std::memory_order_relaxed);
+    counts_[i].store(mine > theirs ? mine - theirs : 0, std::memory_order_relaxed);
+  }
+}
+
 std::uint64_t latency_histogram::count() const noexcept {
   std::uint64_t n = 0;
   for (const auto& c : counts_) n += c.load(std::memory_order_relaxed);

@@ -41,8 +41,11 @@ class latency_histogram {
     }
   }
 
-  // Zeroes all buckets (the operators' "metrics --reset").
+  // Zeroes all buckets.
   void reset() noexcept;
+  // Removes other's counts from this one, bucket by bucket, never below zero: "since the
+  // baseline" views (the operators' "metrics --reset") without racing the writers.
+  void subtract(const latency_histogram& other) noexcept;
 
   struct summary {
     std::uint64_t count = 0;

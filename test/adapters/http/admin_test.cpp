@@ -153,6 +153,30 @@ BOOST_AUTO_TEST_CASE(scale_metrics_health_and_dedup_keys) {
   BOOST_TEST(f.body(f.call("GET", "/api/dedup/orders/k1")).at("state").as_string() == "free");
 }
 
+BOOST_AUTO_TEST_CASE(a_metrics_reset_restarts_counters_and_latencies_but_not_gauges) {
+  fixture f;
+  auto before = queue(f.eng->stats(), "orders");
+  BOOST_TEST(before.failed == 3U);
+  BOOST_TEST(before.processing.count == 3U);
+  BOOST_TEST(!before.recent_failures.empty());
+  BOOST_TEST(f.call("POST", "/api/metrics/reset").status == 401U);
+  BOOST_TEST(f.post("/api/metrics/reset").status == 200U);
+  auto after = queue(f.eng->stats(), "orders");
+  BOOST_TEST(after.failed == 0U);
+  BOOST_TEST(after.enqueued == 0U);
+  BOOST_TEST(after.dead_lettered == 0U);
+  BOOST_TEST(after.processing.count == 0U);
+  BOOST_TEST(after.recent_failures.empty());
+  BOOST_TEST(after.dead_letters == 3U);  // a gauge: still three letters
+  BOOST_REQUIRE(f.eng->try_enqueue("orders", order{10, "x"}).has_value());
+  drain(f.ioc);
+  after = queue(f.eng->stats(), "orders");
+  BOOST_TEST(after.enqueued == 1U);
+  BOOST_TEST(after.processed == 1U);
+  BOOST_TEST(after.processing.count == 1U);
+  BOOST_TEST(after.queue_wait.count == 1U);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {

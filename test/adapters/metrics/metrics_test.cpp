@@ -97,6 +97,23 @@ BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
   BOOST_TEST(promtool_check(text).first == 0);
 }
 
+BOOST_AUTO_TEST_CASE(journal_and_snapshot_figures_pass_promtool_too) {
+  sluice::engine_stats s;
+  s.journal.enabled = true;
+  s.journal.batches = 4;
+  s.journal.enqueue_to_durable.count = 10;
+  s.journal.enqueue_to_durable.p99 = std::chrono::microseconds(300);
+  s.snapshot.enabled = true;
+  s.snapshot.snapshots = 2;
+  s.snapshot.covered_lsn = 1234;
+  const auto text = sluice::metrics::prometheus_text(s);
+  BOOST_TEST(text.find("sluice_enqueue_durable_seconds{quantile=\"0.99\"} 3e-04\n") != std::string::npos, text);
+  BOOST_TEST(text.find("sluice_enqueue_durable_seconds_count 10\n") != std::string::npos);
+  BOOST_TEST(text.find("sluice_snapshot_covered_lsn 1234\n") != std::string::npos);
+  const auto [status, printed] = promtool_check(text);
+  BOOST_TEST(status == 0, printed);
+}
+
 BOOST_AUTO_TEST_CASE(the_json_view_carries_counters_failure_rate_and_latencies) {
   const auto s = busy_engine_stats();
   const auto parsed = boost::json::parse(boost::json::serialize(sluice::metrics::metrics_json(s)));
