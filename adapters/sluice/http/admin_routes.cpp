@@ -77,7 +77,6 @@ std::optional<admin_reply> read_letter_query(const request_target& t, letter_que
 admin_reply health(engine& eng) {
   const auto s = eng.stats();
   json::array queues;
-  bool degraded = false;
   std::vector<std::string> problems;
   for (const auto& q : s.queues) {
     const std::uint64_t finished = q.processed + q.failed;
@@ -95,7 +94,7 @@ admin_reply health(engine& eng) {
   }
   if (s.snapshot.enabled && !s.snapshot.last_error.empty())
     problems.push_back("snapshots failing: " + s.snapshot.last_error);
-  degraded = !problems.empty();
+  const bool degraded = !problems.empty();
   json::array why;
   for (auto& p : problems) why.push_back(json::string(p));
   return reply(degraded ? 503 : 200, json::object{{"status", degraded ? "degraded" : "ok"},

@@ -124,19 +124,20 @@ constexpr per_queue per_queue_figures[] = {
      &queue_stats::ordering_held},
 };
 
+// The samples of one summary series (queue empty: no queue label).
+void summary_samples(exposition& e, std::string_view name, std::string_view queue,
+                     const latency_histogram::summary& h) {
+  e.sample(name, queue, seconds(h.p50), "0.5");
+  e.sample(name, queue, seconds(h.p95), "0.95");
+  e.sample(name, queue, seconds(h.p99), "0.99");
+  e.sample(std::string(name) + "_sum", queue, h.mean_ns * static_cast<double>(h.count) / 1e9);
+  e.sample(std::string(name) + "_count", queue, h.count);
+}
+
 void summary(exposition& e, std::string_view name, std::string_view help, const std::vector<queue_stats>& queues,
              latency_histogram::summary queue_stats::*field) {
   e.family(name, "summary", help);
-  const std::string sum = std::string(name) + "_sum";
-  const std::string count = std::string(name) + "_count";
-  for (const auto& q : queues) {
-    const auto& h = q.*field;
-    e.sample(name, q.name, seconds(h.p50), "0.5");
-    e.sample(name, q.name, seconds(h.p95), "0.95");
-    e.sample(name, q.name, seconds(h.p99), "0.99");
-    e.sample(sum, q.name, h.mean_ns * static_cast<double>(h.count) / 1e9);
-    e.sample(count, q.name, h.count);
-  }
+  for (const auto& q : queues) summary_samples(e, name, q.name, q.*field);
 }
 
 }  // namespace
@@ -172,13 +173,8 @@ std::string prometheus_text(const engine_stats& s) {
     }
     e.family("sluice_journal_pending_submissions", "gauge", "Submissions waiting for the disk now.");
     e.sample("sluice_journal_pending_submissions", {}, j.pending);
-    const auto& d = j.enqueue_to_durable;
     e.family("sluice_enqueue_durable_seconds", "summary", "Time from an enqueue's journal submission to durable.");
-    e.sample("sluice_enqueue_durable_seconds", {}, seconds(d.p50), "0.5");
-    e.sample("sluice_enqueue_durable_seconds", {}, seconds(d.p95), "0.95");
-    e.sample("sluice_enqueue_durable_seconds", {}, seconds(d.p99), "0.99");
-    e.sample("sluice_enqueue_durable_seconds_sum", {}, d.mean_ns * static_cast<double>(d.count) / 1e9);
-    e.sample("sluice_enqueue_durable_seconds_count", {}, d.count);
+    summary_samples(e, "sluice_enqueue_durable_seconds", {}, j.enqueue_to_durable);
   }
   if (s.snapshot.enabled) {
     const auto& n = s.snapshot;

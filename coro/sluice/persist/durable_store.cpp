@@ -5,9 +5,6 @@
 #include "sluice/journal/journal_recovery.hpp"
 #include "sluice/snapshot/snapshot_keeper.hpp"
 
-#include <boost/asio/append.hpp>
-#include <boost/asio/post.hpp>
-
 #include <unistd.h>
 
 #include <random>
@@ -90,7 +87,6 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   }
   std::unique_ptr<durable_store> store(new durable_store());
   store->mode_ = options.mode;
-  store->commit_executor_ = ex;
   store->log_ = std::make_shared<log_sink>(std::move(log));
   std::string holder;
   auto lock = files.lock(dir + "/LOCK", "pid " + std::to_string(::getpid()), holder);
@@ -207,14 +203,7 @@ void durable_store::stop() {
   if (snapshots_) snapshots_->stop();  // folds it and takes the final snapshot
 }
 
-void durable_store::snapshot(snapshotter::done_handler done) {
-  if (!snapshots_) {
-    boost::asio::post(commit_executor_,
-                      boost::asio::append(std::move(done), make_error_code(errc::invalid_argument), snapshot_report{}));
-    return;
-  }
-  snapshots_->request(std::move(done));
-}
+void durable_store::snapshot(snapshotter::done_handler done) { snapshots_->request(std::move(done)); }
 
 snapshot_stats durable_store::snapshot_stats() const {
   return snapshots_ ? snapshots_->stats() : sluice::snapshot_stats{};

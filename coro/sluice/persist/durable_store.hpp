@@ -66,7 +66,8 @@ class durable_store {
   // snapshot).
   void stop();
 
-  // Takes a snapshot now; errc::invalid_argument when snapshots are off.
+  // Takes a snapshot now. Only with persistence_options::snapshots on: engine::async_snapshot
+  // refuses otherwise (detail/snapshot_request.cpp).
   void snapshot(snapshotter::done_handler done);
   [[nodiscard]] sluice::snapshot_stats snapshot_stats() const;
 
@@ -81,7 +82,6 @@ class durable_store {
 
   durability mode_ = durability::fsync;
   std::unique_ptr<fs::dir_lock> lock_;
-  boost::asio::any_io_executor commit_executor_;
   std::unique_ptr<snapshotter> snapshots_;  // declared before commit_: destroyed after the writer that feeds it
   std::unique_ptr<group_commit> commit_;
   std::shared_ptr<std::atomic<std::uint64_t>> failures_ = std::make_shared<std::atomic<std::uint64_t>>(0);

@@ -63,6 +63,17 @@ void apply_to(durable_message& d, std::uint64_t lsn, const event& e) {
       e);
 }
 
+durable_message enqueued(std::uint64_t lsn, enqueue_event e) {
+  durable_message d;
+  d.queue = std::move(e.queue);
+  d.m = std::move(e.m);
+  d.order = lsn;
+  d.last_lsn = lsn;
+  d.place = d.m.not_before != sys_time{} ? message_place::scheduled : message_place::ready;
+  d.due = d.m.not_before;
+  return d;
+}
+
 void journal_state::load(durable_message d) {
   if (largest_ < d.m.id) largest_ = d.m.id;
   const message_id id = d.m.id;
@@ -71,14 +82,7 @@ void journal_state::load(durable_message d) {
 
 void journal_state::apply(std::uint64_t lsn, event&& e) {
   if (auto* enq = std::get_if<enqueue_event>(&e)) {
-    durable_message d;
-    d.queue = std::move(enq->queue);
-    d.m = std::move(enq->m);
-    d.order = lsn;
-    d.last_lsn = lsn;
-    d.place = d.m.not_before != sys_time{} ? message_place::scheduled : message_place::ready;
-    d.due = d.m.not_before;
-    load(std::move(d));
+    load(enqueued(lsn, std::move(*enq)));
     return;
   }
   apply(lsn, static_cast<const event&>(e));
@@ -86,14 +90,7 @@ void journal_state::apply(std::uint64_t lsn, event&& e) {
 
 void journal_state::apply(std::uint64_t lsn, const event& e) {
   if (const auto* enq = std::get_if<enqueue_event>(&e)) {
-    durable_message d;
-    d.queue = enq->queue;
-    d.m = enq->m;
-    d.order = lsn;
-    d.last_lsn = lsn;
-    d.place = d.m.not_before != sys_time{} ? message_place::scheduled : message_place::ready;
-    d.due = d.m.not_before;
-    load(std::move(d));
+    load(enqueued(lsn, *enq));
     return;
   }
   const message_id& id = event_id(e);

@@ -39,6 +39,10 @@ struct recovered_state {
   message_id largest_id;  // the id generator continues above it
 };
 
+// The message an enqueue at `lsn` puts in the durable state: ready, or scheduled when it has a
+// not_before. Shared by recovery and by the snapshot's delta.
+[[nodiscard]] durable_message enqueued(std::uint64_t lsn, enqueue_event e);
+
 // Applies an event that changes a message in place (anything but enqueue, ack and purge) to it.
 // Shared by recovery and by the snapshot's delta, so both fold events the same way.
 void apply_to(durable_message& d, std::uint64_t lsn, const event& e);

@@ -16,13 +16,7 @@ void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
     n.fresh = true;
     n.erased = false;
     n.later.clear();
-    n.row = journal::durable_message{};
-    n.row.queue = enq->queue;
-    n.row.m = enq->m;
-    n.row.order = lsn;
-    n.row.last_lsn = lsn;
-    n.row.place = enq->m.not_before != sys_time{} ? journal::message_place::scheduled : journal::message_place::ready;
-    n.row.due = enq->m.not_before;
+    n.row = journal::enqueued(lsn, *enq);
     return;
   }
   const bool ends = std::holds_alternative<journal::ack_event>(e) || std::holds_alternative<journal::purge_event>(e);
