@@ -2,6 +2,7 @@
 #include "sluice/engine.hpp"
 
 #include "sluice/detail/engine_core.hpp"
+#include "sluice/detail/message_listing.hpp"
 #include "sluice/detail/queue_runtime.hpp"
 
 #include <cstdio>
@@ -40,6 +41,15 @@ boost::system::error_code engine::add_handler(std::string_view queue, std::strin
 std::vector<dead_letter> engine::dead_letters(const dead_letter_filter& filter, std::size_t limit,
                                               std::size_t offset) const {
   return core_->dead_letters(filter, limit, offset);
+}
+
+std::vector<message_info> engine::list_messages(const message_filter& filter, std::size_t limit,
+                                                std::size_t offset) const {
+  return detail::list_messages(*core_, filter, limit, offset);
+}
+
+std::optional<message_info> engine::find_message(const message_id& id) const {
+  return detail::find_message(*core_, id);
 }
 
 std::optional<dead_letter> engine::find_dead_letter(const message_id& id) const { return core_->find_dead_letter(id); }

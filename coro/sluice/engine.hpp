@@ -23,6 +23,7 @@
 #include "sluice/detail/snapshot_request.hpp"
 #include "sluice/error.hpp"
 #include "sluice/handler.hpp"
+#include "sluice/message_info.hpp"
 #include "sluice/options.hpp"
 #include "sluice/permanent_error.hpp"
 #include "sluice/stats.hpp"
@@ -163,6 +164,14 @@ class engine {
   // The state of a deduplication key of `queue`; nullopt when the key is free.
   [[nodiscard]] std::optional<sluice::dedup_key_state> inspect_dedup_key(std::string_view queue,
                                                                          const std::string& key) const;
+
+  // --- inspecting messages: thread-safe (docs/api.md, "Inspecting messages") ---------------------
+  // Messages the engine holds, oldest enqueue first: pending, scheduled, in flight and dead
+  // letters, filtered by queue, state, type and correlation id. Summaries only, no payloads.
+  // Cost grows with the number of messages held (an operator's tool, not a hot path).
+  [[nodiscard]] std::vector<message_info> list_messages(const message_filter& filter = {}, std::size_t limit = 100,
+                                                        std::size_t offset = 0) const;
+  [[nodiscard]] std::optional<message_info> find_message(const message_id& id) const;
 
   // --- dead letters: thread-safe (docs/api.md, "Dead letters") -----------------------------------
   // Oldest first within a queue; filter.queue empty = every queue.

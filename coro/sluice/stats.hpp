@@ -14,33 +14,34 @@ namespace sluice {
 
 struct queue_stats {
   std::string name;
-  std::uint64_t enqueued = 0;                   // admitted into the queue
-  std::uint64_t processed = 0;                  // handler returned (acknowledged)
-  std::uint64_t failed = 0;                     // handler threw
-  std::uint64_t retried = 0;                    // failures scheduled for another attempt
-  std::uint64_t snoozed = 0;                    // deliveries the handler snoozed
-  std::uint64_t timed_out = 0;                  // deliveries cancelled by their handler's timeout
-  std::uint64_t stuck = 0;                      // deliveries revoked as stuck (ignored the cancellation)
-  std::uint64_t stuck_running = 0;              // of those, handlers still running (their workers replaced)
-  std::uint64_t lease_expired = 0;              // deliveries revoked because their lease ended
-  std::uint64_t heartbeats = 0;                 // automatic lease renewals
-  std::uint64_t lease_lost = 0;                 // stale outcomes or extensions rejected (lease_lost)
-  std::uint64_t dead_lettered = 0;              // messages moved to the dead-letter queue
-  std::uint64_t dead_letters_evicted = 0;       // dropped from a full dead-letter queue (oldest first)
-  std::uint64_t pending = 0;                    // ready, waiting for a worker
-  std::uint64_t in_flight = 0;                  // handed to a handler that has not finished
-  std::uint64_t scheduled = 0;                  // waiting for a moment (retry backoff, snooze)
-  std::uint64_t dead_letters = 0;               // dead-letter queue depth
-  std::uint64_t workers = 0;                    // live workers (busy or idle)
-  std::uint64_t worker_wakeups = 0;             // parked workers woken by a notification
-  std::uint64_t ring_overflows = 0;             // publishes that found their ring slot held (docs/design.md)
-  std::uint64_t dedup_keys = 0;                 // live deduplication keys (pending, in flight or retained)
-  std::uint64_t dedup_replaced = 0;             // enqueues that replaced a waiting message's payload
-  std::uint64_t dedup_rejected = 0;             // enqueues rejected as duplicates
-  std::uint64_t ordering_held = 0;              // waiting behind an earlier message with their ordering key
-  latency_histogram::summary queue_wait;        // enqueue to handler start
-  latency_histogram::summary processing;        // handler start to finish
-  std::vector<failure_record> recent_failures;  // newest first
+  std::uint64_t enqueued = 0;                      // admitted into the queue
+  std::uint64_t processed = 0;                     // handler returned (acknowledged)
+  std::uint64_t failed = 0;                        // handler threw
+  std::uint64_t retried = 0;                       // failures scheduled for another attempt
+  std::uint64_t snoozed = 0;                       // deliveries the handler snoozed
+  std::uint64_t timed_out = 0;                     // deliveries cancelled by their handler's timeout
+  std::uint64_t stuck = 0;                         // deliveries revoked as stuck (ignored the cancellation)
+  std::uint64_t stuck_running = 0;                 // of those, handlers still running (their workers replaced)
+  std::uint64_t lease_expired = 0;                 // deliveries revoked because their lease ended
+  std::uint64_t heartbeats = 0;                    // automatic lease renewals
+  std::uint64_t lease_lost = 0;                    // stale outcomes or extensions rejected (lease_lost)
+  std::uint64_t dead_lettered = 0;                 // messages moved to the dead-letter queue
+  std::uint64_t dead_letters_evicted = 0;          // dropped from a full dead-letter queue (oldest first)
+  std::uint64_t pending = 0;                       // ready, waiting for a worker
+  std::uint64_t in_flight = 0;                     // handed to a handler that has not finished
+  std::uint64_t scheduled = 0;                     // waiting for a moment (retry backoff, snooze)
+  std::uint64_t dead_letters = 0;                  // dead-letter queue depth
+  std::uint64_t workers = 0;                       // live workers (busy or idle)
+  std::uint64_t worker_wakeups = 0;                // parked workers woken by a notification
+  std::uint64_t ring_overflows = 0;                // publishes that found their ring slot held (docs/design.md)
+  std::uint64_t dedup_keys = 0;                    // live deduplication keys (pending, in flight or retained)
+  std::uint64_t dedup_replaced = 0;                // enqueues that replaced a waiting message's payload
+  std::uint64_t dedup_rejected = 0;                // enqueues rejected as duplicates
+  std::uint64_t ordering_held = 0;                 // waiting behind an earlier message with their ordering key
+  std::chrono::nanoseconds oldest_pending_age{0};  // age of the oldest pending message (0 = none pending)
+  latency_histogram::summary queue_wait;           // enqueue to handler start
+  latency_histogram::summary processing;           // handler start to finish
+  std::vector<failure_record> recent_failures;     // newest first
 };
 
 // The journal, when persistence is on.

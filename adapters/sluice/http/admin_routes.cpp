@@ -1,6 +1,7 @@
 // The admin API's routes (see admin_routes.hpp).
 #include "sluice/http/admin_routes.hpp"
 
+#include "sluice/http/dashboard_page.hpp"
 #include "sluice/http/request_target.hpp"
 #include "sluice/metrics/metrics_json.hpp"
 #include "sluice/metrics/prometheus_text.hpp"
@@ -46,6 +47,47 @@ json::object letter_json(const dead_letter& d, bool with_payload) {
                  {"payload_bytes", d.envelope.payload.size()}};
   if (with_payload) o["payload"] = d.envelope.payload;
   return o;
+}
+
+json::object message_json(const message_info& i) {
+  return {{"id", i.id.to_string()},
+          {"queue", i.queue},
+          {"type", i.type},
+          {"state", to_string(i.state)},
+          {"attempt", i.attempt},
+          {"replays", i.replays},
+          {"correlation_id", i.correlation_id},
+          {"payload_bytes", i.payload_bytes},
+          {"enqueued_at_unix_ms", unix_ms(i.enqueued_at)},
+          {"since_unix_ms", unix_ms(i.since)}};
+}
+
+// GET /api/messages and /api/messages/{id}.
+admin_reply messages(engine& eng, const request_target& t) {
+  const auto& p = t.path();
+  if (p.size() == 3) {
+    const auto id = message_id::parse(p[2]);
+    if (!id) return error(400, "invalid_argument", "not a message id: " + p[2]);
+    const auto found = eng.find_message(*id);
+    if (!found) return error(404, "not_found", "no message " + p[2] + " (acknowledged, purged or never enqueued)");
+    return reply(200, message_json(*found));
+  }
+  message_filter f;
+  const std::string state = t.param("state");
+  if (!state.empty() && state != "all") {
+    f.state = parse_message_state(state);
+    if (!f.state) return error(400, "invalid_argument", "state is one of pending, scheduled, inflight, dlq, all");
+  }
+  f.queue = t.param("queue");
+  f.type = t.param("type");
+  f.correlation_id = t.param("correlation_id");
+  const auto limit = t.number("limit", 100);
+  const auto offset = t.number("offset", 0);
+  if (!limit || !offset) return error(400, "invalid_argument", "limit and offset must be non-negative integers");
+  if (*limit > 10'000) return error(400, "invalid_argument", "limit is at most 10000");
+  json::array list;
+  for (const auto& i : eng.list_messages(f, *limit, *offset)) list.push_back(message_json(i));
+  return reply(200, json::object{{"messages", std::move(list)}});
 }
 
 // The filter and replay options shared by the dead-letter routes; an error reply on bad input.
@@ -117,6 +159,10 @@ bool tokens_equal(std::string_view presented, std::string_view expected) noexcep
 asio::awaitable<admin_reply> handle_admin_request(engine& eng, const admin_options& options, admin_request request) {
   const bool mutating = request.method == "POST";
   if (!mutating && request.method != "GET") co_return error(405, "method_not_allowed", "use GET or POST");
+  // The dashboard page is static and holds no data: it asks for the token before reading any.
+  if (!mutating && (request.target == "/" || request.target == "/dashboard")) {
+    co_return admin_reply{200, "text/html; charset=utf-8", std::string(dashboard_page())};
+  }
   if (mutating || options.token_for_reads) {
     if (options.token.empty()) {
       co_return error(403, "forbidden", "mutations are disabled: no admin token is configured");
@@ -195,6 +241,9 @@ asio::awaitable<admin_reply> handle_admin_request(engine& eng, const admin_optio
     if (ec == errc::quarantined) co_return error(409, "quarantined", ec.message());
     if (ec) co_return error(409, "refused", ec.message());
     co_return reply(200, json::object{{"replayed", p[2]}});
+  }
+  if (is({"api", "messages"}) || is({"api", "messages", "*"})) {
+    co_return mutating ? wrong_method("GET") : messages(eng, *target);
   }
   if (is({"api", "queues", "*", "scale"})) {
     if (!mutating) co_return wrong_method("POST");

@@ -3,10 +3,13 @@
 // directly. Every reply is JSON (or the Prometheus text for /metrics); bad input gets a 4xx with
 // {"error": "<code>", "message": "<why>"}; payloads appear only in GET /api/dead-letters/{id}.
 //
+//   GET  /, /dashboard                             the dashboard page (static; no token needed)
 //   GET  /healthz                                  health summary (200 ok, 503 degraded)
 //   GET  /metrics                                  Prometheus text exposition
 //   GET  /api/metrics                              the same figures as JSON
 //   POST /api/metrics/reset                        counters and latencies count from now on
+//   GET  /api/messages?state=pending|scheduled|inflight|dlq|all&queue=&type=&correlation_id=&limit=&offset=
+//   GET  /api/messages/{id}                        one message's summary (no payload)
 //   GET  /api/dead-letters?queue=&error=&limit=&offset=
 //   GET  /api/dead-letters/stats?queue=&error=     letters per error type
 //   GET  /api/dead-letters/{id}                    one letter, payload included

@@ -86,7 +86,14 @@ asio::awaitable<void> serve(std::shared_ptr<admin_server::state> s, std::shared_
     ar.target = std::string_view(target.data(), target.size());
     ar.authorization = std::string_view(auth.data(), auth.size());
     ar.body = req.body();
-    const admin_reply r = co_await handle_admin_request(s->eng, s->options.admin, ar);
+    std::optional<admin_reply> app;
+    if (s->options.routes) app = co_await s->options.routes(ar);
+    admin_reply r;
+    if (app) {
+      r = std::move(*app);
+    } else {
+      r = co_await handle_admin_request(s->eng, s->options.admin, ar);
+    }
     const bool keep_alive = req.keep_alive();
     auto res = to_response(r, req.version(), keep_alive);
     stream->expires_after(s->options.idle_timeout);

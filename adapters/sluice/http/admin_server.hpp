@@ -14,10 +14,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace sluice::http {
+
+// The application's own routes, served beside the admin API on the same port (OrderFlow's
+// POST /orders): a reply, or nullopt to fall through to the admin routes.
+using app_routes = std::function<boost::asio::awaitable<std::optional<admin_reply>>(const admin_request&)>;
 
 struct admin_server_options {
   std::string address = "127.0.0.1";
@@ -26,6 +32,7 @@ struct admin_server_options {
   std::size_t max_header_bytes = 8192;
   std::size_t max_body_bytes = 65536;
   std::chrono::seconds idle_timeout{30};
+  app_routes routes;  // empty: the admin API only
 };
 
 class admin_server {

@@ -57,6 +57,7 @@ json::object queue(const queue_stats& q) {
       {"stuck_running", q.stuck_running},
       {"dedup_keys", q.dedup_keys},
       {"ordering_held", q.ordering_held},
+      {"oldest_age_ms", ms(q.oldest_pending_age)},
       // Of the deliveries that ended in a handler outcome, the share that threw.
       {"failure_rate", finished == 0 ? 0.0 : static_cast<double>(q.failed) / static_cast<double>(finished)},
       {"message_age_at_start", latency(q.queue_wait)},

@@ -150,6 +150,8 @@ std::string prometheus_text(const engine_stats& s) {
     e.family(f.name, f.type, f.help);
     for (const auto& q : s.queues) e.sample(f.name, q.name, q.*(f.field));
   }
+  e.family("sluice_queue_oldest_age_seconds", "gauge", "Age of the oldest pending message (0 when none is pending).");
+  for (const auto& q : s.queues) e.sample("sluice_queue_oldest_age_seconds", q.name, seconds(q.oldest_pending_age));
   summary(e, "sluice_message_age_at_start_seconds", "Time from enqueue to handler start.", s.queues,
           &queue_stats::queue_wait);
   summary(e, "sluice_processing_seconds", "Time from handler start to finish.", s.queues, &queue_stats::processing);

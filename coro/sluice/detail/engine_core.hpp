@@ -115,6 +115,8 @@ class engine_core {
   void remove_replay_alarm(const std::shared_ptr<alarm>& a);
   std::size_t purge_dead_letters(const dead_letter_filter& filter);
   [[nodiscard]] std::map<std::string, std::uint64_t> dead_letter_error_types(const dead_letter_filter& filter) const;
+  // Every queue, in declaration order (fixed once the engine starts).
+  [[nodiscard]] const std::vector<std::unique_ptr<queue_runtime>>& queues() const noexcept { return queues_; }
 
  private:
   // finishing: every worker is gone; the journal is flushed and the final snapshot taken (on

@@ -62,7 +62,9 @@ std::unique_ptr<message> queue_runtime::new_message() {
 }
 
 void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
-  if (!m || m->payload.capacity() > max_recycled_payload_bytes) return;
+  if (!m) return;
+  live_.erase(m->id);
+  if (m->payload.capacity() > max_recycled_payload_bytes) return;
   m->reset_for_reuse();
   if (spare_.try_push(m.get())) (void)m.release();
 }
@@ -118,6 +120,7 @@ void queue_runtime::cancel_admission() noexcept {
 }
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
+  live_.set(*m, message_state::pending, core_.clock().now());
   if (!m->ordering_key.empty()) {
     try {
       m = ordering_.admit_or_hold(std::move(m));
@@ -196,6 +199,7 @@ std::unique_ptr<message> queue_runtime::try_take() noexcept {
   // and that fence order "room freed" against "producer announced"; no fence needed here.
   depth_.fetch_sub(1, std::memory_order_seq_cst);
   space_.notify_one_after_seq_cst_rmw();
+  live_.set(*raw, message_state::in_flight, core_.clock().now());
   return std::unique_ptr<message>(raw);
 }
 
@@ -220,6 +224,11 @@ queue_stats queue_runtime::stats() const {
   s.dead_letters_evicted = dead_letters_.evicted();
   s.dedup_keys = dedup_.size();
   s.ordering_held = ordering_.held();
+  if (s.pending > 0) {
+    if (auto oldest = live_.oldest_pending()) {
+      s.oldest_pending_age = std::max<std::chrono::nanoseconds>(core_.clock().now() - *oldest, {});
+    }
+  }
   s.dedup_replaced = dedup_.replaced();
   s.dedup_rejected = dedup_.rejected();
   workers_.collect(s);

@@ -13,6 +13,7 @@
 #include "sluice/detail/dead_letter_store.hpp"
 #include "sluice/detail/dedup_index.hpp"
 #include "sluice/detail/lease_monitor.hpp"
+#include "sluice/detail/live_index.hpp"
 #include "sluice/detail/ordering_index.hpp"
 #include "sluice/detail/timekeeper.hpp"
 #include "sluice/detail/wake_signal.hpp"
@@ -86,6 +87,9 @@ class queue_runtime {
   [[nodiscard]] const lease_monitor& monitor() const noexcept { return monitor_; }
   dead_letter_store& dead_letters() noexcept { return dead_letters_; }
   dedup_index& dedup() noexcept { return dedup_; }
+  // Summaries of the live messages, for operators (pending, scheduled, in flight).
+  live_index& live() noexcept { return live_; }
+  [[nodiscard]] const live_index& live() const noexcept { return live_; }
   // Recovery: m was its ordering key's active message, waiting for a retry at `due`. Makes it
   // the key's active message again and schedules it (or holds it, if another recovered message
   // leads the key now).
@@ -130,6 +134,7 @@ class queue_runtime {
   detail::timekeeper timekeeper_;
   dead_letter_store dead_letters_;
   dedup_index dedup_;
+  live_index live_;
   ordering_index ordering_;
   worker_pool workers_;
   lease_monitor monitor_;  // after workers_: it scans them

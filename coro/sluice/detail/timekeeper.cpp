@@ -22,6 +22,7 @@ timekeeper::~timekeeper() {
 }
 
 void timekeeper::schedule(std::unique_ptr<message> m, sys_time due, origin why) {
+  queue_.live().set(*m, message_state::scheduled, due);
   bool earlier = false;
   {
     std::lock_guard lock(mutex_);

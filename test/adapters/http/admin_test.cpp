@@ -116,6 +116,41 @@ BOOST_AUTO_TEST_CASE(dead_letters_are_listed_inspected_replayed_and_purged) {
   BOOST_TEST(f.eng->dead_letters().empty());
 }
 
+BOOST_AUTO_TEST_CASE(messages_are_listed_by_state_and_found_by_id) {
+  fixture f;
+  auto r = f.call("GET", "/api/messages?state=dlq&limit=2");
+  BOOST_TEST(r.status == 200U);
+  const auto list = fixture::body(r).at("messages").as_array();
+  BOOST_REQUIRE_EQUAL(list.size(), 2U);
+  BOOST_TEST(list[0].at("state").as_string() == "dlq");
+  BOOST_TEST(list[0].at("queue").as_string() == "orders");
+  const std::string id(list[0].at("id").as_string());
+  r = f.call("GET", "/api/messages/" + id);
+  BOOST_TEST(r.status == 200U);
+  BOOST_TEST(fixture::body(r).at("attempt").as_int64() == 1);
+  BOOST_TEST(r.body.find("payload\"") == std::string::npos);  // summaries carry no payload
+  BOOST_TEST(fixture::body(f.call("GET", "/api/messages?state=pending")).at("messages").as_array().empty());
+  BOOST_TEST(fixture::body(f.call("GET", "/api/messages?state=all&queue=orders")).at("messages").as_array().size() ==
+             3U);
+  BOOST_TEST(f.call("GET", "/api/messages?state=flying").status == 400U);
+  BOOST_TEST(f.call("GET", "/api/messages?limit=99999").status == 400U);
+  BOOST_TEST(f.call("GET", "/api/messages/not-an-id").status == 400U);
+  BOOST_TEST(f.call("GET", "/api/messages/00000000000000000000000001").status == 404U);
+  BOOST_TEST(f.post("/api/messages").status == 405U);
+}
+
+BOOST_AUTO_TEST_CASE(the_dashboard_is_served_without_a_token) {
+  fixture f;
+  f.admin.token_for_reads = true;
+  const auto r = f.call("GET", "/");
+  BOOST_TEST(r.status == 200U);
+  BOOST_TEST(r.content_type.find("text/html") == 0U);
+  BOOST_TEST(r.body.find("<html") != std::string::npos);
+  BOOST_TEST(r.body.find("api/metrics") != std::string::npos);
+  BOOST_TEST(f.call("GET", "/dashboard").status == 200U);
+  BOOST_TEST(f.call("GET", "/api/metrics").status == 401U);  // data still needs the token
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_gets_a_4xx_with_a_json_error) {
   fixture f;
   auto expect = [&](sluice::http::admin_reply r, unsigned status, std::string_view code) {
