@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang clang-format clang-tidy
   libboost1.83-dev libboost-json1.83-dev libboost-test1.83-dev
   libsqlite3-dev sqlite3 libbenchmark-dev
-  prometheus
+  prometheus libcli11-dev chromium
 )
 [ "$#" -gt 0 ] && packages+=("$@")
 
@@ -17,7 +17,23 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ "${#missing[@]}" -eq 0 ] && exit 0
+# The browser and OTLP payload tests' Node packages (pinned by their package-lock.json files):
+# installed once, again only when a lock file changes.
+node_packages() {
+  local dir
+  for dir in test/browser test/otlp; do
+    [ -f "$dir/package-lock.json" ] || continue
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "install-deps: npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    fi
+  done
+}
+cd "$(dirname "$0")/.."
+if [ "${#missing[@]}" -eq 0 ]; then
+  node_packages
+  exit 0
+fi
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -43,3 +59,4 @@ fi
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -q -o DPkg::Lock::Timeout=600 >/dev/null
 $sudo apt-get install "${apt_opts[@]}" --no-install-recommends "${missing[@]}"
+node_packages

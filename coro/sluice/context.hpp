@@ -51,6 +51,8 @@ class context {
   [[nodiscard]] std::string_view type() const noexcept { return message_->type; }
   [[nodiscard]] std::uint32_t attempt() const noexcept { return message_->attempt; }
   // This checkout's fencing token: every delivery of a message gets a higher one.
+  // Times an operator replayed this message out of the dead-letter queue (0 for a fresh one).
+  [[nodiscard]] std::uint32_t replays() const noexcept { return message_->replays; }
   [[nodiscard]] std::uint64_t lease_epoch() const noexcept { return epoch_; }
   [[nodiscard]] std::string correlation_id() const { return message_->effective_correlation_id(); }
   [[nodiscard]] const message_id& causation_id() const noexcept { return message_->causation_id; }

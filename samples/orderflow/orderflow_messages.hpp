@@ -25,6 +25,14 @@ struct payment_requested {
   std::int64_t placed_at_ns = 0;
 };
 
+struct shipment_requested {
+  static constexpr std::string_view message_type = "orderflow.shipment_requested";
+  long order_id = 0;
+  std::string sku;
+  int quantity = 0;
+  std::int64_t placed_at_ns = 0;
+};
+
 struct notification_requested {
   static constexpr std::string_view message_type = "orderflow.notification_requested";
   long order_id = 0;
@@ -53,6 +61,15 @@ inline payment_requested tag_invoke(boost::json::value_to_tag<payment_requested>
   const auto& o = v.as_object();
   return {boost::json::value_to<long>(o.at("order_id")), boost::json::value_to<long>(o.at("amount_cents")),
           boost::json::value_to<std::int64_t>(o.at("placed_at_ns"))};
+}
+
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const shipment_requested& s) {
+  v = {{"order_id", s.order_id}, {"sku", s.sku}, {"quantity", s.quantity}, {"placed_at_ns", s.placed_at_ns}};
+}
+inline shipment_requested tag_invoke(boost::json::value_to_tag<shipment_requested>, const boost::json::value& v) {
+  const auto& o = v.as_object();
+  return {boost::json::value_to<long>(o.at("order_id")), boost::json::value_to<std::string>(o.at("sku")),
+          boost::json::value_to<int>(o.at("quantity")), boost::json::value_to<std::int64_t>(o.at("placed_at_ns"))};
 }
 
 inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const notification_requested& n) {
