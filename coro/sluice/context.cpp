@@ -14,7 +14,8 @@ detail::enqueue_request context::child_request(std::string_view queue, std::stri
   r.type = type;
   r.payload = std::move(payload);
   r.options = std::move(options);
-  r.parent = detail::parent_info{message_->id, message_->effective_correlation_id()};
+  r.parent = detail::parent_info{message_->id, message_->effective_correlation_id(),
+                                 core_->tracing().process_traceparent(*message_)};
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include "sluice/observer.hpp"
 #include "sluice/retry/backoff.hpp"
 #include "sluice/time/clock.hpp"
+#include "sluice/trace/span.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -98,6 +99,20 @@ struct persistence_options {
   [[nodiscard]] bool enabled() const noexcept { return !data_dir.empty() && mode != durability::memory; }
 };
 
+// Tracing with the OpenTelemetry messaging conventions (docs/api.md, "Tracing"): every enqueue
+// records a "publish <queue>" span and stores a W3C traceparent header with the message; every
+// delivery attempt records a "process <queue>" span, child of the publish span, linked to the
+// previous attempt's. Messages enqueued by a handler continue its trace; an application's own
+// traceparent header (from an incoming HTTP request, say) is continued too.
+using span_sink = std::function<void(trace::span&&)>;
+
+struct tracing_options {
+  // Receives finished spans on the thread that finished them: must be thread-safe and must not
+  // block (adapters/sluice/otel/otlp_exporter queues and batches). Empty: tracing off, no cost.
+  span_sink sink;
+  double sample_ratio = 1.0;  // share of new traces recorded; continued traces keep their decision
+};
+
 struct engine_options {
   std::size_t max_payload_bytes = 1U << 20;
   queue_options default_queue{};  // for queues a handler registration declares implicitly
@@ -115,6 +130,7 @@ struct engine_options {
   // Sees how every delivery ended (sluice/observer.hpp); empty = none (no cost).
   delivery_observer observer;
   persistence_options persistence{};  // default: in memory
+  tracing_options tracing{};          // default: off
 };
 
 struct enqueue_options {

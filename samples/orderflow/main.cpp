@@ -11,12 +11,15 @@
 //   sluice_orderflow [--orders N] [--rate R (0: as fast as possible)] [--threads T] [--workers W]
 //                    [--capacity C] [--transient-rate X] [--permanent-rate Y]
 //                    [--data-dir DIR | --in-memory] [--port P (0: any free port) | --no-http]
-//                    [--exit-when-done]
+//                    [--otlp URL | --no-otlp] [--trace-file F] [--exit-when-done]
+// Traces go to an OTLP/HTTP collector (default http://127.0.0.1:4318/v1/traces, Jaeger's port);
+// when none listens they are dropped and counted, and the orders are unaffected.
 #include "handlers.hpp"
 #include "load.hpp"
 #include "order_api.hpp"
 
 #include <sluice/http/admin_server.hpp>
+#include <sluice/otel/otlp_exporter.hpp>
 #include <sluice/sluice.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -53,12 +56,15 @@ struct settings {
   std::uint16_t port = 8080;                // 0: any free port (printed)
   bool http = true;
   bool exit_when_done = false;
+  std::string otlp = "http://127.0.0.1:4318/v1/traces";  // empty: no traces
+  std::string trace_file;                                // a copy of every OTLP body (JSON lines)
 };
 
 constexpr const char* usage =
     "usage: sluice_orderflow [--orders N] [--rate R] [--threads T] [--workers W] [--capacity C]\n"
     "                        [--transient-rate X] [--permanent-rate Y] [--data-dir DIR | --in-memory]\n"
-    "                        [--port P | --no-http] [--exit-when-done]\n";
+    "                        [--port P | --no-http] [--otlp URL | --no-otlp] [--trace-file F]\n"
+    "                        [--exit-when-done]\n";
 
 template <class T>
 T number(const char* name, const char* value) {
@@ -92,6 +98,12 @@ settings parse(int argc, char** argv) {
       s.faults.permanent = number<double>("--permanent-rate", v);
     } else if (a == "--port" || a == "--admin-port") {
       s.port = number<std::uint16_t>("--port", v);
+    } else if (a == "--otlp") {
+      if (!v || *v == '\0') throw std::invalid_argument("--otlp needs a URL");
+      s.otlp = v;
+    } else if (a == "--trace-file") {
+      if (!v || *v == '\0') throw std::invalid_argument("--trace-file needs a path");
+      s.trace_file = v;
     } else if (a == "--data-dir") {
       if (!v || *v == '\0') throw std::invalid_argument("--data-dir needs a directory");
       s.data_dir = v;
@@ -99,6 +111,8 @@ settings parse(int argc, char** argv) {
       took_value = false;
       if (a == "--in-memory") {
         s.data_dir.clear();
+      } else if (a == "--no-otlp") {
+        s.otlp.clear();
       } else if (a == "--no-http") {
         s.http = false;
       } else if (a == "--exit-when-done") {
@@ -156,6 +170,15 @@ void print_summary(const sluice::engine& eng, const settings& config, const orde
               ms(e2e.p99));
 }
 
+void print_traces(const sluice::otel::otlp_exporter* traces, const settings& config) {
+  if (!traces) return std::printf("  traces: off (--no-otlp)\n"), void();
+  const auto t = traces->stats();
+  std::printf("  traces: %llu spans exported to %s, %llu dropped%s%s\n", static_cast<unsigned long long>(t.exported),
+              config.otlp.c_str(), static_cast<unsigned long long>(t.dropped_failed + t.dropped_full),
+              t.last_error.empty() ? "" : " (", t.last_error.empty() ? "" : (t.last_error + ")").c_str());
+  if (!config.trace_file.empty()) std::printf("          a copy of every OTLP body in %s\n", config.trace_file.c_str());
+}
+
 void print_hints(std::uint16_t port, const std::string& token) {
   std::printf("\nOrderFlow is serving on http://127.0.0.1:%u\n", static_cast<unsigned>(port));
   std::printf("  dashboard    http://127.0.0.1:%u/   (admin token: %s)\n", static_cast<unsigned>(port), token.c_str());
@@ -185,6 +208,16 @@ int main(int argc, char** argv) try {
     if (level >= sluice::log_level::warn || line.starts_with("recovered"))
       std::fprintf(stderr, "sluice: %.*s\n", static_cast<int>(line.size()), line.data());
   };
+  std::unique_ptr<sluice::otel::otlp_exporter> traces;
+  if (!config.otlp.empty()) {
+    sluice::otel::otlp_exporter_options to;
+    to.endpoint = config.otlp;
+    to.service_name = "orderflow";
+    to.copy_to_file = config.trace_file;
+    traces = std::make_unique<sluice::otel::otlp_exporter>(ioc.get_executor(), to);
+    if (traces->start()) throw std::invalid_argument("--otlp: not an http://host:port/path URL: " + config.otlp);
+    options.tracing.sink = traces->sink();
+  }
   sluice::engine eng(ioc.get_executor(), options);
   orderflow::chain_figures figures;
   sluice::queue_options q;
@@ -225,7 +258,9 @@ int main(int argc, char** argv) try {
     std::call_once(shut_once, [&] {
       progress.stopping.store(true);
       asio::post(signals.get_executor(), [&] { signals.cancel(); });
-      eng.async_stop(5s, [](boost::system::error_code) {});
+      eng.async_stop(5s, [&](boost::system::error_code) {
+        if (traces) traces->stop();  // after the engine's last spans
+      });
       if (http) http->stop();
     });
   };
@@ -238,6 +273,7 @@ int main(int argc, char** argv) try {
   std::fflush(stdout);
   orderflow::start_load(ioc.get_executor(), eng, config.load, next_id, progress, figures, [&] {
     print_summary(eng, config, progress, figures);
+    print_traces(traces.get(), config);
     if (config.exit_when_done || !http) return shut_down();
     print_hints(http->port(), token);
   });

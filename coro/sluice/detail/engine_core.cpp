@@ -41,6 +41,7 @@ engine_core::engine_core(asio::any_io_executor ex, engine_options options)
       random_seed_(options_.random_seed != 0 ? options_.random_seed
                                              : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       settlement_(*this),
+      tracer_(options_.tracing, random_seed_ ^ 0x7472616365ULL),
       control_(asio::make_strand(executor_)),
       stop_alarm_(control_, clock_) {
   if (!options_.log) options_.log = stderr_log_sink;
@@ -267,6 +268,7 @@ boost::system::result<std::unique_ptr<message>> engine_core::make_message(
   if (parent) m->causation_id = parent->id;
   m->queue_index = queue->index();
   m->handler_index = *handler;
+  if (tracer_.enabled()) tracer_.stamp(*m, parent ? std::string_view(parent->traceparent) : std::string_view());
   return m;
 }
 

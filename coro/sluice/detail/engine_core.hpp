@@ -8,6 +8,7 @@
 #include "sluice/detail/dead_letter_store.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/detail/settlement.hpp"
+#include "sluice/detail/tracer.hpp"
 #include "sluice/handler.hpp"
 #include "sluice/message/message_id.hpp"
 #include "sluice/options.hpp"
@@ -59,6 +60,7 @@ class engine_core {
   [[nodiscard]] sluice::clock& clock() const noexcept { return clock_; }
   void log(log_level level, std::string_view line) const;
   [[nodiscard]] settlement& settle() noexcept { return settlement_; }
+  [[nodiscard]] const tracer& tracing() const noexcept { return tracer_; }
   // The journal, when persistence is on (null in memory); set by start(), stopped by stop().
   [[nodiscard]] persist::durable_store* store() const noexcept { return store_.get(); }
   // Tells engine_options::observer, if any, how a delivery ended.
@@ -141,6 +143,7 @@ class engine_core {
   id_generator ids_;
   std::uint64_t random_seed_;
   settlement settlement_;
+  tracer tracer_;
   std::vector<std::unique_ptr<queue_runtime>> queues_;
   struct name_hash {
     using is_transparent = void;

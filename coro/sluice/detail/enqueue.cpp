@@ -60,6 +60,7 @@ void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, l
   };
   auto* store = core.store();
   if (!store) {
+    core.tracing().published(queue.name(), *m, core.clock().now(), nullptr);
     finish(std::move(m));
     if (h) complete(core, std::move(h), {}, id);  // try_enqueue passes none
     return;
@@ -74,6 +75,10 @@ void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, l
   store->submit(std::move(encoded), [&core, &queue, how, finish, m = std::move(m), h = std::move(h), id, submitted](
                                         error_code ec, std::uint64_t) mutable {
     if (!ec) core.record_durable(std::chrono::steady_clock::now() - submitted);
+    if (core.tracing().enabled()) {
+      const std::string why = ec ? ec.message() : std::string();
+      core.tracing().published(queue.name(), *m, core.clock().now(), ec ? &why : nullptr);
+    }
     if (ec) {
       if (how == landing::publish) queue.cancel_admission();
       drop(queue, std::move(m));

@@ -23,6 +23,7 @@ class engine_core;
 struct parent_info {
   message_id id;
   std::string correlation_id;
+  std::string traceparent;  // the parent delivery's process span, when tracing
 };
 
 // An asynchronous enqueue owns its arguments: a deferred operation may start long after the

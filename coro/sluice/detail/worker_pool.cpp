@@ -386,6 +386,11 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
   }
   const sys_time finished = core_.clock().now();
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(finished - started);
+  if (core_.tracing().enabled()) {
+    const failure revoked{"sluice::lease_lost", "the delivery was revoked (timeout, stuck or lease expired)"};
+    const failure* why = lease.revoked ? &revoked : failed ? &failed->cause : nullptr;
+    core_.tracing().processed(queue_.name(), *m, started, finished, why);
+  }
   if (lease.revoked) {  // stale: the monitor requeued a copy; this outcome must not apply
     delivery_stats::bump(stats.lease_lost);
     core_.observe(queue_.name(), *m, settle_outcome::lease_lost);

@@ -38,6 +38,8 @@ struct message {
   // Runtime routing, resolved when the message is admitted; not part of the persisted form.
   std::uint32_t queue_index = 0;
   std::uint32_t handler_index = 0;
+  // Tracing, between enqueue and its publish span's end: the span the publish span is a child of.
+  std::uint64_t publish_parent_span = 0;
 
   // Returns the envelope to its default state but keeps string capacity, so a recycled envelope
   // usually needs no allocation for its next payload.
@@ -59,6 +61,7 @@ struct message {
     first_failure_at = {};
     queue_index = 0;
     handler_index = 0;
+    publish_parent_span = 0;
   }
 
   // Deliveries that count against the retry budget.
