@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 mkdir -p build
 cmake --preset release >/dev/null 2>build/release-configure.log || { cat build/release-configure.log >&2; exit 1; }
-if ! cmake --build --preset release -j "${SLUICE_JOBS:-$(nproc)}" --target sluice_orderflow >build/release-build.log 2>&1; then
+if ! cmake --build --preset release -j "${SLUICE_JOBS:-$(nproc)}" --target sluice_orderflow sluice >build/release-build.log 2>&1; then
   cat build/release-build.log >&2
   exit 1
 fi

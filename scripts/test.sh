@@ -55,7 +55,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 SL
 
 stage "build: ThreadSanitizer (clang)"
 build tsan sluice_lib_tests sluice_coro_tests sluice_adapters_tests sluice_chaos_tests sluice_chaos_child sluice_hello \
-  sluice_orderflow  # samples: clang -Werror too
+  sluice_orderflow sluice  # samples and the CLI: clang -Werror too; the CLI and browser suites run them
 stage "tests: ThreadSanitizer, every suite (the concurrency ones are the point)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/test/tsan.supp" SLUICE_CHAOS_KILLS=100 \
   ctest --preset tsan -L "$labels" -j "$jobs"

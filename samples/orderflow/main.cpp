@@ -174,7 +174,7 @@ void print_traces(const sluice::otel::otlp_exporter* traces, const settings& con
   if (!traces) return std::printf("  traces: off (--no-otlp)\n"), void();
   const auto t = traces->stats();
   std::printf("  traces: %llu spans exported to %s, %llu dropped%s%s\n", static_cast<unsigned long long>(t.exported),
-              config.otlp.c_str(), static_cast<unsigned long long>(t.dropped_failed + t.dropped_full),
+              config.otlp.c_str(), static_cast<unsigned long long>(t.dropped_failed) + t.dropped_full,
               t.last_error.empty() ? "" : " (", t.last_error.empty() ? "" : (t.last_error + ")").c_str());
   if (!config.trace_file.empty()) std::printf("          a copy of every OTLP body in %s\n", config.trace_file.c_str());
 }
