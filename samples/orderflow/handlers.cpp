@@ -40,6 +40,7 @@ asio::awaitable<void> pay(const failure_rates& rates, chain_figures& fig, paymen
   }
   if (ctx.replays() == 0 && coin(rates.permanent, p.order_id, 2, 0)) {
     fig.declined.fetch_add(1, std::memory_order_relaxed);
+    if (fig.on_declined) fig.on_declined(p.order_id);
     throw sluice::permanent_error("card declined for order " + std::to_string(p.order_id));
   }
   const shipment_requested ship{p.order_id, "parcel", 1, p.placed_at_ns};
@@ -60,6 +61,7 @@ asio::awaitable<void> notify(chain_figures& fig, notification_requested n) {
   // Orders from an earlier process carry another process's clock: no latency for them.
   if (n.placed_at_ns >= fig.started_at_ns) fig.end_to_end.record(std::chrono::nanoseconds(now - n.placed_at_ns));
   fig.notified.fetch_add(1, std::memory_order_relaxed);
+  if (fig.on_notified) fig.on_notified(n.order_id);
   co_return;
 }
 

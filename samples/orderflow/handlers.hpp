@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 namespace orderflow {
 
@@ -25,6 +26,10 @@ struct chain_figures {
   std::atomic<long> declined{0};          // payments declined (dead-lettered)
   std::atomic<long> transient_faults{0};  // injected timeouts (each retried)
   sluice::latency_histogram end_to_end;   // order placed -> notification handled (this process's orders)
+  // Optional hooks (set before the engine starts; called on worker threads): the soak suite's
+  // oracle records which orders completed and which were declined.
+  std::function<void(long order_id)> on_notified;
+  std::function<void(long order_id)> on_declined;
   const std::int64_t started_at_ns = std::chrono::steady_clock::now().time_since_epoch().count();
 };
 
