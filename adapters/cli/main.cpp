@@ -1,8 +1,10 @@
-// `sluice`, the operator's command line for a running engine's admin API (docs/operations.md):
+// `sluice`, the operator's command line for a running engine's admin API, and offline for a
+// stopped engine's data directory (stats, backup) (docs/operations.md):
 // argument parsing with CLI11 and dispatch to sluice/cli/commands.hpp. Exit codes: 0 ok,
 // 1 failed or not found, 2 usage, 3 engine unreachable, 4 unauthorized (exit_codes.hpp).
 #include "sluice/cli/admin_client.hpp"
 #include "sluice/cli/commands.hpp"
+#include "sluice/cli/data_dir_commands.hpp"
 #include "sluice/cli/exit_codes.hpp"
 #include "sluice/http/endpoint.hpp"
 
@@ -23,6 +25,7 @@ namespace cli = sluice::cli;
 
 struct global_options {
   std::string url = "http://127.0.0.1:8080";
+  std::string data_dir;  // the offline commands' directory
   std::string format = "table";
   std::uint64_t timeout_ms = 5000;
 };
@@ -42,6 +45,7 @@ struct parsed_options {
   cli::dead_letter_selection dlq_stats;
   std::string scale_queue;
   std::uint64_t scale_workers = 0;
+  std::string backup_out;
 };
 
 struct subcommands {
@@ -54,12 +58,15 @@ struct subcommands {
   CLI::App* snapshot = nullptr;
   CLI::App* dlq_stats = nullptr;
   CLI::App* scale = nullptr;
+  CLI::App* stats = nullptr;   // offline
+  CLI::App* backup = nullptr;  // offline
 };
 
 void add_global_options(CLI::App& app, global_options& g) {
   app.add_option("--url", g.url, "the engine's admin API: http://host:port[/prefix] (env SLUICE_URL)")
       ->envname("SLUICE_URL")
       ->capture_default_str();
+  app.add_option("--data-dir", g.data_dir, "a stopped engine's data directory (the offline commands stats, backup)");
   app.add_option("--format", g.format, "table for people, json for scripts")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
@@ -132,6 +139,9 @@ subcommands add_subcommands(CLI::App& app, parsed_options& p) {
   s.scale = app.add_subcommand("scale", "set a queue's number of workers");
   s.scale->add_option("queue", p.scale_queue, "the queue")->required();
   s.scale->add_option("workers", p.scale_workers, "the number of workers")->required();
+  s.stats = app.add_subcommand("stats", "offline (--data-dir): journal segments, snapshot generations, LSNs");
+  s.backup = app.add_subcommand("backup", "offline (--data-dir): a backup through SQLite's backup API, fsynced");
+  s.backup->add_option("--out", p.backup_out, "a new directory for the backup")->required();
   return s;
 }
 
@@ -175,6 +185,17 @@ int run(int argc, char** argv) {
   if (s.replay->parsed() && !p.replay_many && p.replay_id.empty()) {
     std::cerr << "sluice: replay needs a message ID, or --dlq to replay many\n";
     return cli::exit_usage;
+  }
+  if (s.stats->parsed() || s.backup->parsed()) {
+    if (p.global.data_dir.empty()) {
+      std::cerr << "sluice: " << (s.stats->parsed() ? "stats" : "backup")
+                << " works on a stopped engine's data directory: give --data-dir DIR\n";
+      return cli::exit_usage;
+    }
+    const auto format = p.global.format == "json" ? cli::output_format::json : cli::output_format::table;
+    if (s.stats->parsed())
+      return cli::run_data_dir_stats(p.global.data_dir, format, now_unix_ms(), std::cout, std::cerr);
+    return cli::run_backup(p.global.data_dir, p.backup_out, format, std::cout, std::cerr);
   }
   const auto server = sluice::http::parse_endpoint(p.global.url);
   if (!server.value) {

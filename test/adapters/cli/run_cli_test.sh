@@ -71,5 +71,20 @@ expect 2 "no command" -- "$sluice"
 expect 3 "unreachable engine" -- "$sluice" --url http://127.0.0.1:1 health
 expect 4 "wrong token" -- env SLUICE_ADMIN_TOKEN=wrong "$sluice" snapshot
 expect 0 "metrics --reset" -- "$sluice" metrics --reset
+# Offline: refused while the engine holds the directory; after a clean stop, stats and a backup
+# that an engine then starts from.
+expect 3 "stats on a live data directory" -- "$sluice" --data-dir "$work/data" stats
+expect 2 "stats without --data-dir" -- "$sluice" stats
+kill -TERM "$pid"
+wait "$pid" || true
+pid=""
+expect 0 "stats (offline)" -- "$sluice" --data-dir "$work/data" stats
+grep -q 'sound' "$work/out" || { echo "FAIL: stats shows no sound snapshot" >&2; failures=$((failures + 1)); }
+expect 0 "backup (offline)" -- "$sluice" --data-dir "$work/data" backup --out "$work/backup"
+expect 1 "backup into a used directory" -- "$sluice" --data-dir "$work/data" backup --out "$work/backup"
+expect 0 "stats of the backup" -- "$sluice" --data-dir "$work/backup" stats --format json
+expect 0 "an engine starts from the backup" -- "$orderflow" --orders 0 --data-dir "$work/backup" --no-http --no-otlp \
+  --exit-when-done
+grep -q 'recovered' "$work/out" || { echo "FAIL: no recovery from the backup" >&2; failures=$((failures + 1)); }
 [ "$failures" -eq 0 ] || { echo "$failures CLI check(s) failed" >&2; exit 1; }
 echo "all CLI checks passed"
