@@ -71,6 +71,12 @@ expect 2 "no command" -- "$sluice"
 expect 3 "unreachable engine" -- "$sluice" --url http://127.0.0.1:1 health
 expect 4 "wrong token" -- env SLUICE_ADMIN_TOKEN=wrong "$sluice" snapshot
 expect 0 "metrics --reset" -- "$sluice" metrics --reset
+# The Grafana dashboard uses only metrics this engine exports (persistence on, so all of them).
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+  "$SLUICE_URL/metrics" >"$work/metrics.txt"
+expect 0 "the Grafana dashboard's metric names exist" -- python3 "$root/docs/dashboards/check_metric_names.py" \
+  "$root/docs/dashboards/sluice-grafana.json" "$work/metrics.txt"
 # Offline: refused while the engine holds the directory; after a clean stop, stats and a backup
 # that an engine then starts from.
 expect 3 "stats on a live data directory" -- "$sluice" --data-dir "$work/data" stats
