@@ -66,7 +66,8 @@ asio::awaitable<void> engine_producer(sluice::engine& eng, int count) {
 // (fixed 0 ms backoff, so the retry goes through the timekeeper at once).
 // watched: handlers run under the default timeout and lease (the lease monitor's bookkeeping on
 // every delivery); unwatched: timeout and lease 0.
-void bm_engine_throughput_with(benchmark::State& state, int failing_percent, bool watched) {
+// tracked: engine_options::track_messages (the default), the operators' per-message summaries.
+void bm_engine_throughput_with(benchmark::State& state, int failing_percent, bool watched, bool tracked = true) {
   const int threads = static_cast<int>(state.range(0));
   double overflows = 0;
   double wakeups = 0;
@@ -80,6 +81,7 @@ void bm_engine_throughput_with(benchmark::State& state, int failing_percent, boo
       options.default_handler.timeout = std::chrono::milliseconds(0);
       options.default_handler.lease_duration = std::chrono::milliseconds(0);
     }
+    options.track_messages = tracked;
     sluice::engine eng(ioc.get_executor(), options);
     sluice::queue_options q;
     q.capacity = queue_capacity;
@@ -117,6 +119,7 @@ void bm_engine_throughput_failing(benchmark::State& state, int failing_percent) 
 }
 void bm_engine_throughput(benchmark::State& state) { bm_engine_throughput_with(state, 0, true); }
 void bm_engine_throughput_unwatched(benchmark::State& state) { bm_engine_throughput_with(state, 0, false); }
+void bm_engine_throughput_untracked(benchmark::State& state) { bm_engine_throughput_with(state, 0, true, false); }
 
 asio::awaitable<void> channel_producer(channel& ch, int count) {
   for (int i = 0; i < count; ++i) {
@@ -303,6 +306,14 @@ void bm_channel_latency_cross_thread(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(bm_engine_throughput)->Name("e2e/sluice")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The cost of the operators' message index (track_messages, on by default) against the same
+// engine without it.
+BENCHMARK(bm_engine_throughput_untracked)
+    ->Name("e2e/sluice_untracked")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 // The cost of retries: 10% of first attempts fail, against all-success in the same run.
 BENCHMARK_CAPTURE(bm_engine_throughput_failing, retrying, 10)
     ->Name("e2e_retrying/sluice")

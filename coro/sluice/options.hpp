@@ -131,6 +131,11 @@ struct engine_options {
   delivery_observer observer;
   persistence_options persistence{};  // default: in memory
   tracing_options tracing{};          // default: off
+  // Keeps a summary of every live message (pending, scheduled, in flight) for
+  // engine::list_messages / find_message, the admin API's /api/messages and the oldest-pending
+  // age. Costs a few short critical sections per message (perf/engine_bench, "untracked"); off,
+  // those return nothing but dead letters and the age is 0.
+  bool track_messages = true;  // on by default: durable engines are disk-bound, the index is noise there
 };
 
 struct enqueue_options {

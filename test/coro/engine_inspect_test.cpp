@@ -159,6 +159,31 @@ BOOST_AUTO_TEST_CASE(filters_and_pages) {
   BOOST_TEST(!eng.find_message(sluice::message_id{1, 2}).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(untracked_engines_list_dead_letters_only) {
+  sluice::manual_clock c;
+  asio::io_context io;
+  auto o = manual_options(c);
+  o.track_messages = false;
+  o.default_handler = fixed_backoff(0, 10ms);
+  sluice::engine e(io.get_executor(), o);
+  BOOST_REQUIRE(!e.handle<order>("orders", [](order x, sluice::context&) -> asio::awaitable<void> {
+    if (x.item == "poison") throw sluice::permanent_error("bad sku");
+    co_return;
+  }));
+  // Not started: messages wait, pending.
+  BOOST_REQUIRE(e.try_enqueue("orders", order{1, "ok"}).has_value());
+  sluice::message_filter pending;
+  pending.state = sluice::message_state::pending;
+  BOOST_TEST(e.list_messages(pending).empty());
+  BOOST_TEST(queue(e.stats(), "orders").pending == 1U);
+  BOOST_TEST(queue(e.stats(), "orders").oldest_pending_age.count() == 0);
+  BOOST_REQUIRE(!e.start());
+  BOOST_REQUIRE(e.try_enqueue("orders", order{2, "poison"}).has_value());
+  drain(io);
+  BOOST_TEST(e.list_messages().size() == 1U);  // the dead letter
+  stop_engine(e, io);
+}
+
 BOOST_AUTO_TEST_CASE(state_names_round_trip) {
   for (auto s : {sluice::message_state::pending, sluice::message_state::scheduled, sluice::message_state::in_flight,
                  sluice::message_state::dead_letter}) {

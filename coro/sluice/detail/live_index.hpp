@@ -20,6 +20,9 @@ namespace sluice::detail {
 
 class live_index {
  public:
+  explicit live_index(bool enabled) noexcept : enabled_(enabled) {}
+  [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+
   // m became pending (published or held behind its key), scheduled until `since`, or in flight
   // since `since`. Inserts the message's summary if it is new to the index.
   void set(const message& m, message_state state, sys_time since) noexcept;
@@ -41,6 +44,7 @@ class live_index {
   shard& shard_of(const message_id& id) noexcept { return shards_[message_id_hash{}(id) % shard_count]; }
   const shard& shard_of(const message_id& id) const noexcept { return shards_[message_id_hash{}(id) % shard_count]; }
 
+  const bool enabled_;
   std::array<shard, shard_count> shards_;
 };
 

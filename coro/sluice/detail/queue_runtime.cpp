@@ -45,6 +45,7 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
       timekeeper_(core.executor(), core.clock(), *this),
       dead_letters_(options.dead_letter_capacity),
       dedup_(options.dedup_window),
+      live_(core.options().track_messages),
       workers_(core, *this),
       monitor_(core.executor(), core.clock(), workers_) {}
 
@@ -63,7 +64,7 @@ std::unique_ptr<message> queue_runtime::new_message() {
 
 void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
   if (!m) return;
-  live_.erase(m->id);
+  if (live_.enabled()) live_.erase(m->id);
   if (m->payload.capacity() > max_recycled_payload_bytes) return;
   m->reset_for_reuse();
   if (spare_.try_push(m.get())) (void)m.release();
@@ -120,7 +121,7 @@ void queue_runtime::cancel_admission() noexcept {
 }
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
-  live_.set(*m, message_state::pending, core_.clock().now());
+  if (live_.enabled()) live_.set(*m, message_state::pending, core_.clock().now());
   if (!m->ordering_key.empty()) {
     try {
       m = ordering_.admit_or_hold(std::move(m));
@@ -199,7 +200,7 @@ std::unique_ptr<message> queue_runtime::try_take() noexcept {
   // and that fence order "room freed" against "producer announced"; no fence needed here.
   depth_.fetch_sub(1, std::memory_order_seq_cst);
   space_.notify_one_after_seq_cst_rmw();
-  live_.set(*raw, message_state::in_flight, core_.clock().now());
+  if (live_.enabled()) live_.set(*raw, message_state::in_flight, core_.clock().now());
   return std::unique_ptr<message>(raw);
 }
 
@@ -224,7 +225,7 @@ queue_stats queue_runtime::stats() const {
   s.dead_letters_evicted = dead_letters_.evicted();
   s.dedup_keys = dedup_.size();
   s.ordering_held = ordering_.held();
-  if (s.pending > 0) {
+  if (s.pending > 0 && live_.enabled()) {
     if (auto oldest = live_.oldest_pending()) {
       s.oldest_pending_age = std::max<std::chrono::nanoseconds>(core_.clock().now() - *oldest, {});
     }
