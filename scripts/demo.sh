@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's main command (the README's first): installs what is missing, builds the
-# optimized OrderFlow demo and runs it. Arguments go to the demo (try --help-style flags:
-# --orders N --threads T --workers W --decline-every K --capacity C --data-dir DIR --in-memory).
-# Messages are durable in ./orderflow-data by default.
+# optimized OrderFlow demo service and the sluice CLI, and runs the service. Arguments go to it
+# (sluice_orderflow --help: --orders N --rate R --port P --data-dir DIR --in-memory
+# --transient-rate X --permanent-rate Y --otlp URL --trace-file F --exit-when-done ...).
+# Messages are durable in ./orderflow-data by default; the dashboard is on http://127.0.0.1:8080/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
