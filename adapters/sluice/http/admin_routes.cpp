@@ -251,7 +251,11 @@ asio::awaitable<admin_reply> handle_admin_request(engine& eng, const admin_optio
     if (!workers || *workers == UINT64_MAX) co_return error(400, "invalid_argument", "workers=N is required");
     const auto ec = eng.scale(p[2], static_cast<std::size_t>(*workers));
     if (ec == errc::unknown_queue) co_return error(404, "not_found", "no queue " + p[2]);
-    if (ec) co_return error(400, "invalid_argument", ec.message());
+    if (ec == errc::invalid_argument) {
+      co_return error(400, "invalid_argument",
+                      "workers=" + std::to_string(*workers) + " is outside the queue's [min_workers, max_workers]");
+    }
+    if (ec) co_return error(409, "refused", ec.message());
     co_return reply(200, json::object{{"queue", p[2]}, {"workers", *workers}});
   }
   if (is({"api", "snapshot"})) {
