@@ -66,7 +66,7 @@ void add_global_options(CLI::App& app, global_options& g) {
   app.add_option("--url", g.url, "the engine's admin API: http://host:port[/prefix] (env SLUICE_URL)")
       ->envname("SLUICE_URL")
       ->capture_default_str();
-  app.add_option("--data-dir", g.data_dir, "a stopped engine's data directory (the offline commands stats, backup)");
+  app.add_option("--data-dir", g.data_dir, "a stopped engine's data directory (offline: stats, backup, list)");
   app.add_option("--format", g.format, "table for people, json for scripts")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
@@ -198,6 +198,11 @@ int run(int argc, char** argv) {
     return cli::run_backup(p.global.data_dir, p.backup_out, format, std::cout, std::cerr);
   }
   const auto server = sluice::http::parse_endpoint(p.global.url);
+  if (!p.global.data_dir.empty() && !s.list->parsed()) {
+    std::cerr << "sluice: offline (--data-dir) the CLI runs stats, backup and list; the rest needs a running engine"
+                 " (--url)\n";
+    return cli::exit_usage;
+  }
   if (!server.value) {
     std::cerr << "sluice: --url: " << server.error << '\n';
     return cli::exit_usage;
@@ -213,6 +218,7 @@ int run(int argc, char** argv) {
       .progress = isatty(STDERR_FILENO) != 0 ? cli::progress_display::on : cli::progress_display::off,
       .now_unix_ms = now_unix_ms(),
   };
+  if (!p.global.data_dir.empty()) return cli::run_list_offline(ctx, p.global.data_dir, p.list);
   return dispatch(ctx, s, p);
 }
 

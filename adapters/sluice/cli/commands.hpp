@@ -45,6 +45,9 @@ struct list_options {
   std::uint64_t offset = 0;
 };
 [[nodiscard]] int run_list(const command_context& ctx, const list_options& options);
+// The same from a stopped engine's data directory (no admin API; refused while an engine holds it).
+[[nodiscard]] int run_list_offline(const command_context& ctx, const std::string& data_dir,
+                                   const list_options& options);
 
 // One message's summary; a dead letter's reason, error and payload too.
 [[nodiscard]] int run_show(const command_context& ctx, const std::string& id);

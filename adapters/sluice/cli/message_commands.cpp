@@ -1,10 +1,20 @@
-// `sluice list` (GET /api/messages, one row per message) and `sluice show ID` (GET
-// /api/messages/{id}, and for a dead letter GET /api/dead-letters/{id}: reason, error, payload).
+// `sluice list` (GET /api/messages, one row per message; offline, the data directory's state as
+// of its last stop) and `sluice show ID` (GET /api/messages/{id}, and for a dead letter GET
+// /api/dead-letters/{id}: reason, error, payload).
 #include "sluice/cli/command_support.hpp"
+#include "sluice/cli/exit_codes.hpp"
 #include "sluice/cli/format.hpp"
 #include "sluice/cli/table.hpp"
 
+#include <sluice/error.hpp>
+#include <sluice/snapshot/data_dir_state.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <chrono>
 #include <optional>
+#include <vector>
 
 namespace sluice::cli {
 
@@ -92,6 +102,57 @@ int run_list(const command_context& ctx, const list_options& options) {
     print_json(ctx, reply.object());
   } else {
     print_messages(ctx, options, array_field(reply.object(), "messages"));
+  }
+  return exit_ok;
+}
+
+int run_list_offline(const command_context& ctx, const std::string& data_dir, const list_options& options) {
+  std::string detail;
+  auto read = snapshot::read_data_dir_state(fs::posix(), data_dir, detail);
+  if (!read) {
+    ctx.err << "sluice: " << (detail.empty() ? read.error().message() : detail) << '\n';
+    return read.error() == errc::directory_locked ? exit_unreachable : exit_failed;
+  }
+  auto unix_ms = [](sys_time t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  struct row {
+    std::int64_t enqueued;
+    json::object o;
+  };
+  std::vector<row> rows;
+  auto add = [&](const journal::durable_message& d, const char* state, sys_time since) {
+    if (options.state != "all" && options.state != state) return;
+    if (!options.queue.empty() && options.queue != d.queue) return;
+    if (!options.type.empty() && options.type != d.m.type) return;
+    const std::string correlation = d.m.effective_correlation_id();
+    if (!options.correlation_id.empty() && options.correlation_id != correlation) return;
+    rows.push_back({unix_ms(d.m.enqueued_at), json::object{{"id", d.m.id.to_string()},
+                                                           {"queue", d.queue},
+                                                           {"type", d.m.type},
+                                                           {"state", state},
+                                                           {"attempt", d.m.attempt},
+                                                           {"replays", d.m.replays},
+                                                           {"correlation_id", correlation},
+                                                           {"payload_bytes", d.m.payload.size()},
+                                                           {"enqueued_at_unix_ms", unix_ms(d.m.enqueued_at)},
+                                                           {"since_unix_ms", unix_ms(since)}}});
+  };
+  const auto& st = read->state;
+  for (const auto& d : st.ready) add(d, "pending", d.m.enqueued_at);
+  for (const auto& d : st.scheduled) add(d, "scheduled", d.due);
+  for (const auto& d : st.in_flight) add(d, "inflight", d.m.enqueued_at);
+  for (const auto& d : st.dead) add(d, "dlq", d.letter.dead_lettered_at);
+  std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) { return a.enqueued < b.enqueued; });
+  json::array page;
+  for (std::size_t i = options.offset; i < rows.size() && page.size() < options.limit; ++i) {
+    page.push_back(std::move(rows[i].o));
+  }
+  if (ctx.format == output_format::json) {
+    ctx.out << json::serialize(json::object{{"messages", std::move(page)}, {"offline", true}}) << '\n';
+  } else {
+    print_messages(ctx, options, page);
+    ctx.out << "(offline: " << data_dir << " as of its last stop; in-flight messages run again at the next start)\n";
   }
   return exit_ok;
 }

@@ -81,11 +81,16 @@ expect 0 "the Grafana dashboard's metric names exist" -- python3 "$root/docs/das
 # that an engine then starts from.
 expect 3 "stats on a live data directory" -- "$sluice" --data-dir "$work/data" stats
 expect 2 "stats without --data-dir" -- "$sluice" stats
+expect 3 "offline list on a live data directory" -- "$sluice" --data-dir "$work/data" list --state all
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""
 expect 0 "stats (offline)" -- "$sluice" --data-dir "$work/data" stats
 grep -q 'sound' "$work/out" || { echo "FAIL: stats shows no sound snapshot" >&2; failures=$((failures + 1)); }
+expect 0 "list (offline)" -- "$sluice" --data-dir "$work/data" list --state dlq --format json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["offline"] and all(m["state"]=="dlq" for m in d["messages"])' \
+  "$work/out" || { echo "FAIL: offline list" >&2; failures=$((failures + 1)); }
+expect 2 "offline replay is refused" -- "$sluice" --data-dir "$work/data" replay --dlq
 expect 0 "backup (offline)" -- "$sluice" --data-dir "$work/data" backup --out "$work/backup"
 expect 1 "backup into a used directory" -- "$sluice" --data-dir "$work/data" backup --out "$work/backup"
 expect 0 "stats of the backup" -- "$sluice" --data-dir "$work/backup" stats --format json
