@@ -193,12 +193,15 @@ void bm_sluice_latency(benchmark::State& state) {
 constexpr int e2e_messages = 20'000;
 constexpr int e2e_in_flight = 16;
 
-void bm_sluice_e2e(benchmark::State& state) {
+// tracked: engine_options::track_messages (the default); untracked shows what the index costs here.
+void bm_sluice_e2e(benchmark::State& state, bool tracked) {
   for (auto _ : state) {
     state.PauseTiming();
     const auto dir = fresh_dir("e2e");
     asio::io_context ioc(1);
-    sluice::engine eng(ioc.get_executor(), durable_options(dir));
+    auto options = durable_options(dir);
+    options.track_messages = tracked;
+    sluice::engine eng(ioc.get_executor(), options);
     sluice::queue_options q;
     q.min_workers = q.max_workers = e2e_in_flight;
     (void)eng.declare_queue("bench", q);
@@ -285,7 +288,16 @@ void bm_sqlite_e2e(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(bm_sluice_e2e)->Name("durable_e2e/sluice")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK_CAPTURE(bm_sluice_e2e, tracked, true)
+    ->Name("durable_e2e/sluice")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK_CAPTURE(bm_sluice_e2e, untracked, false)
+    ->Name("durable_e2e/sluice_untracked")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 BENCHMARK(bm_sqlite_e2e)
     ->Name("durable_e2e/sqlite_jobs_table")
     ->Unit(benchmark::kMillisecond)
