@@ -160,6 +160,10 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(3000 + random() % (seconds * 700)));
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
+      if (!WIFSIGNALED(status)) {  // it ended before the kill: a failure, not a finished run
+        std::fprintf(stderr, "soak: epoch %d's child exited before its kill (status %d)\n", index, status);
+        return 1;
+      }
     } else {
       waitpid(pid, &status, 0);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -216,11 +220,12 @@ int main(int argc, char** argv) {
   }
   for (const auto& [id, where] : done_epochs) {
     if (where.size() < 2) continue;
-    // Allowed: the order was in progress when a process was killed (between its ack epoch and
-    // its first completion's epoch, a killed epoch).
+    // Allowed only if the order was unfinished when a process was killed: a killed epoch from its
+    // ack's epoch up to its first completion's (a completion in a killed epoch may have lost its
+    // ack). A duplicate after a clean stop is never allowed.
     const int from = ack_epoch.contains(id) ? ack_epoch[id] : where.front();
     bool killed_meanwhile = false;
-    for (int k = from; k <= where.back(); ++k) killed_meanwhile |= epochs[static_cast<std::size_t>(k)].killed;
+    for (int k = from; k <= where.front(); ++k) killed_meanwhile |= epochs[static_cast<std::size_t>(k)].killed;
     if (killed_meanwhile) {
       ++redelivered;
     } else if (++unexplained_twice <= 5) {
@@ -229,6 +234,16 @@ int main(int argc, char** argv) {
     }
   }
   if (lost > 5) problems.push_back(std::to_string(lost) + " acknowledged orders lost in all");
+  // Nothing completes that was never placed: every completion is an acknowledged order, or one
+  // whose ack line a kill cut off (placed by a killed epoch's child: ids of that epoch's range).
+  std::size_t phantom = 0;
+  for (const auto& [id, where] : done_epochs) {
+    if (ack_epoch.contains(id)) continue;
+    const auto placed_by = static_cast<std::size_t>((id - 1) / 10'000'000);
+    if (placed_by >= epochs.size() || !epochs[placed_by].killed) {
+      if (++phantom <= 5) problems.push_back("order " + std::to_string(id) + " completed but was never acknowledged");
+    }
+  }
   if (unexplained_twice > 5) problems.push_back(std::to_string(unexplained_twice) + " duplicate completions in all");
 
   // Bounded resources: every epoch against the first epoch's warm-up (its last sample).

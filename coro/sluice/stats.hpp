@@ -38,7 +38,7 @@ struct queue_stats {
   std::uint64_t dedup_replaced = 0;                // enqueues that replaced a waiting message's payload
   std::uint64_t dedup_rejected = 0;                // enqueues rejected as duplicates
   std::uint64_t ordering_held = 0;                 // waiting behind an earlier message with their ordering key
-  std::chrono::nanoseconds oldest_pending_age{0};  // age of the oldest pending message (0 = none pending)
+  std::chrono::nanoseconds oldest_pending_age{0};  // longest wait of a pending message since it became ready
   latency_histogram::summary queue_wait;           // enqueue to handler start
   latency_histogram::summary processing;           // handler start to finish
   std::vector<failure_record> recent_failures;     // newest first

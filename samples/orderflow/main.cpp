@@ -126,7 +126,8 @@ settings parse(int argc, char** argv) {
     }
     if (took_value) ++i;
   }
-  if (s.load.orders < 0 || s.load.per_second < 0 || s.threads <= 0 || s.workers == 0 || s.capacity == 0)
+  if (s.load.orders < 0 || !(s.load.per_second >= 0) || s.load.per_second > 1e6 || s.threads <= 0 || s.workers == 0 ||
+      s.capacity == 0)
     throw std::invalid_argument("--orders and --rate must not be negative; --threads, --workers, --capacity positive");
   for (double r : {s.faults.transient, s.faults.permanent}) {
     if (!(r >= 0 && r <= 1)) throw std::invalid_argument("failure rates are between 0 and 1");
@@ -234,7 +235,11 @@ int main(int argc, char** argv) try {
                                                 : ("durable in " + config.data_dir +
                                                    "/ (fsync before every acknowledgement; kill it and run again)")
                                                       .c_str());
-  std::atomic<long> next_id{1};
+  // Order ids continue across restarts (a data directory outlives a run): start from the clock.
+  std::atomic<long> next_id{
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() %
+      1'000'000'000'000L * 1000};
   const std::string token = admin_token();
   std::unique_ptr<sluice::http::admin_server> http;
   if (config.http) {

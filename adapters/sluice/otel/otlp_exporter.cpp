@@ -123,7 +123,15 @@ struct otlp_exporter::state : std::enable_shared_from_this<state> {
         if (stop_now) co_return;
         continue;
       }
-      const std::string body = otlp_json(batch, resource);
+      std::string body;
+      try {
+        body = otlp_json(batch, resource);
+      } catch (const std::exception& e) {  // out of memory: this batch is lost, the exporter goes on
+        std::lock_guard lock(mutex);
+        figures.dropped_failed += batch.size();
+        figures.last_error = std::string("cannot serialize a batch: ") + e.what();
+        continue;
+      }
       if (!options.copy_to_file.empty()) std::ofstream(options.copy_to_file, std::ios::app) << body << '\n';
       std::string error;
       auto delay = options.retry_initial;

@@ -53,7 +53,8 @@ std::optional<sys_time> live_index::oldest_pending() const {
   for (const shard& s : shards_) {
     std::lock_guard lock(s.mutex);
     for (const auto& [id, info] : s.live) {
-      if (info.state == message_state::pending && (!oldest || info.enqueued_at < *oldest)) oldest = info.enqueued_at;
+      // Since it became ready: a replayed letter or a retry is not as old as its first enqueue.
+      if (info.state == message_state::pending && (!oldest || info.since < *oldest)) oldest = info.since;
     }
   }
   return oldest;

@@ -32,7 +32,7 @@ class live_index {
   [[nodiscard]] std::optional<message_info> find(const message_id& id) const;
   // Calls fn for every live summary (the queue name is left empty); one shard locked at a time.
   void for_each(const std::function<void(const message_info&)>& fn) const;
-  // The enqueue time of the oldest pending message; nullopt when none is pending.
+  // When the longest-waiting pending message became ready; nullopt when none is pending.
   [[nodiscard]] std::optional<sys_time> oldest_pending() const;
 
  private:

@@ -51,7 +51,9 @@ std::vector<message_info> list_messages(const engine_core& core, const message_f
     if (!filter.state || *filter.state == message_state::dead_letter) {
       dead_letter_filter letters;
       letters.queue = q->name();
-      for (const auto& d : q->dead_letters().list(letters, SIZE_MAX, 0)) {
+      // At most offset + limit letters per queue are copied (a queue's letters are oldest first).
+      const std::size_t wanted = limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit;
+      for (const auto& d : q->dead_letters().list(letters, wanted, 0)) {
         message_info i = info_of(d);
         if (matches(filter, i)) all.push_back(std::move(i));
       }

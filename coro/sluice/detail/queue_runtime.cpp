@@ -62,9 +62,9 @@ std::unique_ptr<message> queue_runtime::new_message() {
   return std::make_unique<message>();
 }
 
-void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
+void queue_runtime::recycle(std::unique_ptr<message> m, bool untrack) noexcept {
   if (!m) return;
-  if (live_.enabled()) live_.erase(m->id);
+  if (untrack && live_.enabled()) live_.erase(m->id);
   if (m->payload.capacity() > max_recycled_payload_bytes) return;
   m->reset_for_reuse();
   if (spare_.try_push(m.get())) (void)m.release();
@@ -136,7 +136,8 @@ void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
 }
 
 void queue_runtime::restore_keyed_retry(std::unique_ptr<message> m, sys_time due) {
-  depth_.fetch_add(1, std::memory_order_relaxed);  // a held message keeps an admission
+  if (live_.enabled()) live_.set(*m, message_state::pending, core_.clock().now());  // held, or scheduled below
+  depth_.fetch_add(1, std::memory_order_relaxed);                                   // a held message keeps an admission
   m = ordering_.admit_or_hold(std::move(m));
   if (!m) return;                                  // held behind the key's recovered active message
   depth_.fetch_sub(1, std::memory_order_relaxed);  // active: admitted when the timekeeper publishes it

@@ -71,23 +71,22 @@ std::string tracer::process_traceparent(const message& m) const {
   if (!enabled()) return {};
   auto ctx = context_of(m);
   if (!ctx) return {};
-  ctx->span = trace::attempt_span_id(m.id, m.attempt);
+  ctx->span = trace::attempt_span_id(m.id, m.replays, m.attempt);
   return ctx->to_traceparent();
 }
 
 void tracer::published(std::string_view queue, const message& m, sys_time end,
                        const std::string* error) const noexcept {
-  report(queue, m, trace::span_kind::producer, m.enqueued_at, end, error ? std::optional(*error) : std::nullopt);
+  report(queue, m, trace::span_kind::producer, m.enqueued_at, end, error, nullptr);
 }
 
 void tracer::processed(std::string_view queue, const message& m, sys_time start, sys_time end,
                        const failure* error) const noexcept {
-  report(queue, m, trace::span_kind::consumer, start, end,
-         error ? std::optional(error->error_type + ": " + error->what) : std::nullopt);
+  report(queue, m, trace::span_kind::consumer, start, end, nullptr, error);
 }
 
 void tracer::report(std::string_view queue, const message& m, trace::span_kind kind, sys_time start, sys_time end,
-                    std::optional<std::string> error) const noexcept {
+                    const std::string* publish_error, const failure* process_error) const noexcept {
   if (!enabled()) return;
   try {
     const auto ctx = context_of(m);
@@ -96,7 +95,7 @@ void tracer::report(std::string_view queue, const message& m, trace::span_kind k
     trace::span s;
     s.trace = ctx->trace;
     // A publish span is named by the message's traceparent; a process span is its child.
-    s.id = publish ? ctx->span : trace::attempt_span_id(m.id, m.attempt);
+    s.id = publish ? ctx->span : trace::attempt_span_id(m.id, m.replays, m.attempt);
     s.parent = publish ? m.publish_parent_span : ctx->span;
     s.name = (publish ? "publish " : "process ") + std::string(queue);
     s.kind = kind;
@@ -105,11 +104,14 @@ void tracer::report(std::string_view queue, const message& m, trace::span_kind k
     s.attributes = messaging_attributes(queue, m, publish ? "publish" : "process");
     if (!publish) {
       s.attributes.emplace_back("sluice.attempt", static_cast<std::int64_t>(m.attempt));
-      if (m.attempt > 1) s.links.push_back({ctx->trace, trace::attempt_span_id(m.id, m.attempt - 1)});
+      if (m.attempt > 1) s.links.push_back({ctx->trace, trace::attempt_span_id(m.id, m.replays, m.attempt - 1)});
     }
-    if (error) {
+    if (publish_error) {
       s.error = true;
-      s.status_message = std::move(*error);
+      s.status_message = *publish_error;
+    } else if (process_error) {
+      s.error = true;
+      s.status_message = process_error->error_type + ": " + process_error->what;
     }
     options_.sink(std::move(s));
   } catch (...) {

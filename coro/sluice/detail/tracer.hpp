@@ -37,7 +37,7 @@ class tracer {
  private:
   [[nodiscard]] std::uint64_t next_id() noexcept;
   void report(std::string_view queue, const message& m, trace::span_kind kind, sys_time start, sys_time end,
-              std::optional<std::string> error) const noexcept;
+              const std::string* publish_error, const failure* process_error) const noexcept;
 
   tracing_options options_;
   std::atomic<std::uint64_t> state_;

@@ -395,7 +395,7 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
     delivery_stats::bump(stats.lease_lost);
     core_.observe(queue_.name(), *m, settle_outcome::lease_lost);
     stats.processing.record_single_writer(took);
-    queue_.recycle(std::move(m));
+    queue_.recycle(std::move(m), /*untrack=*/false);  // the requeued copy is live under this id
     co_return std::nullopt;
   }
   if (failed) {

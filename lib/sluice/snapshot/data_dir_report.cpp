@@ -52,6 +52,8 @@ boost::system::result<journal::instance_id> read_instance(fs::file_system& files
 
 boost::system::result<data_dir_report> inspect_data_dir(fs::file_system& files, const std::string& dir,
                                                         std::string& detail, std::unique_ptr<fs::dir_lock>* keep) {
+  // Not a data directory: say so before taking a lock (which would create a LOCK file there).
+  if (auto probe = read_instance(files, dir, detail); !probe) return probe.error();
   std::string holder;
   auto lock = files.lock(dir + "/LOCK", "pid " + std::to_string(::getpid()) + " (sluice CLI, read-only)", holder);
   if (!lock) {
@@ -72,7 +74,9 @@ boost::system::result<data_dir_report> inspect_data_dir(fs::file_system& files, 
     gen.path = dir + "/snapshot." + std::to_string(g) + ".sqlite";
     auto probe = files.open(gen.path, fs::open_mode::read_only);
     gen.present = static_cast<bool>(probe);
-    if (gen.present) {
+    if (gen.present && size_of(files, gen.path) == 0) {
+      gen.problem = "empty file (a snapshot that was never committed)";  // not opened: SQLite would create a schema
+    } else if (gen.present) {
       gen.bytes = size_of(files, gen.path) + size_of(files, gen.path + "-wal");
       std::string why;
       auto db = snapshot_db::open(vfs, gen.path, *instance, db_options{}, why);

@@ -56,8 +56,9 @@ std::string to_hex(std::uint64_t v) {
 
 std::string to_hex(const trace_id& t) { return to_hex(t.hi) + to_hex(t.lo); }
 
-std::uint64_t attempt_span_id(const message_id& id, std::uint32_t attempt) noexcept {
-  const std::uint64_t v = mix(id.hi ^ mix(id.lo ^ (static_cast<std::uint64_t>(attempt) << 32 | 0x5u)));
+std::uint64_t attempt_span_id(const message_id& id, std::uint32_t replays, std::uint32_t attempt) noexcept {
+  const std::uint64_t v = mix(
+      id.hi ^ mix(id.lo ^ (static_cast<std::uint64_t>(attempt) << 32 | static_cast<std::uint64_t>(replays) << 1 | 1U)));
   return v == 0 ? 1 : v;
 }
 

@@ -36,8 +36,10 @@ struct trace_context {
 [[nodiscard]] std::string to_hex(std::uint64_t v);
 [[nodiscard]] std::string to_hex(const trace_id& t);
 
-// The span id of delivery `attempt` (1, 2, ...) of message `id`: never zero, and the same in
-// every process, so attempt n can link to attempt n-1.
-[[nodiscard]] std::uint64_t attempt_span_id(const message_id& id, std::uint32_t attempt) noexcept;
+// The span id of delivery `attempt` (1, 2, ...) of message `id` after `replays` operator replays
+// (a replay may reset the attempt count): never zero, and the same in every process, so attempt
+// n can link to attempt n-1.
+[[nodiscard]] std::uint64_t attempt_span_id(const message_id& id, std::uint32_t replays,
+                                            std::uint32_t attempt) noexcept;
 
 }  // namespace sluice::trace

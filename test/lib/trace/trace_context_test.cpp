@@ -35,9 +35,11 @@ BOOST_AUTO_TEST_CASE(refuses_what_the_spec_says_to_ignore) {
 
 BOOST_AUTO_TEST_CASE(attempt_span_ids_are_stable_distinct_and_non_zero) {
   const sluice::message_id id{0x1234, 0x5678};
-  BOOST_TEST(sluice::trace::attempt_span_id(id, 1) == sluice::trace::attempt_span_id(id, 1));
-  BOOST_TEST(sluice::trace::attempt_span_id(id, 1) != sluice::trace::attempt_span_id(id, 2));
-  BOOST_TEST(sluice::trace::attempt_span_id(id, 1) != sluice::trace::attempt_span_id({0x1234, 0x5679}, 1));
+  using sluice::trace::attempt_span_id;
+  BOOST_TEST(attempt_span_id(id, 0, 1) == attempt_span_id(id, 0, 1));
+  BOOST_TEST(attempt_span_id(id, 0, 1) != attempt_span_id(id, 0, 2));
+  BOOST_TEST(attempt_span_id(id, 0, 1) != attempt_span_id(id, 1, 1));  // a replay that reset the attempts
+  BOOST_TEST(attempt_span_id(id, 0, 1) != attempt_span_id({0x1234, 0x5679}, 0, 1));
   BOOST_TEST(sluice::trace::to_hex(std::uint64_t{0xab}) == "00000000000000ab");
 }
 
