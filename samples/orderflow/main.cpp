@@ -177,7 +177,12 @@ void print_traces(const sluice::otel::otlp_exporter* traces, const settings& con
   std::printf("  traces: %llu spans exported to %s, %llu dropped%s%s\n", static_cast<unsigned long long>(t.exported),
               config.otlp.c_str(), static_cast<unsigned long long>(t.dropped_failed) + t.dropped_full,
               t.last_error.empty() ? "" : " (", t.last_error.empty() ? "" : (t.last_error + ")").c_str());
-  if (!config.trace_file.empty()) std::printf("          a copy of every OTLP body in %s\n", config.trace_file.c_str());
+  if (!config.trace_file.empty()) {
+    std::printf("          a copy of every OTLP body in %s\n", config.trace_file.c_str());
+  } else if (t.exported == 0) {
+    std::printf(
+        "          (no collector? run Jaeger with OTLP on :4318, or --trace-file traces.jsonl to keep the bodies)\n");
+  }
 }
 
 void print_hints(std::uint16_t port, const std::string& token) {
@@ -253,7 +258,8 @@ int main(int argc, char** argv) try {
                    static_cast<unsigned>(config.port), ec.message().c_str());
       http.reset();
     } else {
-      std::printf("  dashboard on http://127.0.0.1:%u/ while it runs\n", static_cast<unsigned>(http->port()));
+      std::printf("  dashboard on http://127.0.0.1:%u/ while it runs (admin token: %s)\n",
+                  static_cast<unsigned>(http->port()), token.c_str());
     }
   }
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
