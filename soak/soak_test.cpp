@@ -156,12 +156,17 @@ int main(int argc, char** argv) {
     const pid_t pid = spawn(child, {(dir / "data").string(), events.string(), std::to_string(next_order),
                                     std::to_string(seconds), std::to_string(rate)});
     int status = 0;
+    bool killed = false;
     if (kill_it) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(3000 + random() % (seconds * 700)));
+      // Somewhere in the first 80% of the epoch's run, so the kill lands while it works.
+      const auto low = static_cast<std::uint64_t>(seconds) * 200;
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(low + random() % (static_cast<std::uint64_t>(seconds) * 600)));
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      if (!WIFSIGNALED(status)) {  // it ended before the kill: a failure, not a finished run
-        std::fprintf(stderr, "soak: epoch %d's child exited before its kill (status %d)\n", index, status);
+      killed = WIFSIGNALED(status);
+      if (!killed && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {  // it failed before the kill
+        std::fprintf(stderr, "soak: epoch %d's child failed before its kill (status %d)\n", index, status);
         return 1;
       }
     } else {
@@ -171,15 +176,15 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    epochs.push_back(read_events(events, index, kill_it));
+    epochs.push_back(read_events(events, index, killed));
     next_order += 10'000'000;  // each epoch's orders are distinct
     const auto& e = epochs.back();
     std::printf("soak: epoch %d %s: %zu acks, %zu completions, %.0f deliveries/s, rss %ld KiB, fds %ld, data %ju B\n",
-                index, kill_it ? "SIGKILLed" : "stopped cleanly", e.acks.size(), e.done.size(), e.throughput,
+                index, killed ? "SIGKILLed" : "stopped cleanly", e.acks.size(), e.done.size(), e.throughput,
                 e.samples.empty() ? 0 : e.samples.back().rss_kb, e.samples.empty() ? 0 : e.samples.back().fds,
                 e.samples.empty() ? std::uintmax_t{0} : e.samples.back().data_bytes);
     std::fflush(stdout);
-    if (!kill_it && !e.stopped_cleanly) {
+    if (!killed && !e.stopped_cleanly) {
       std::fprintf(stderr, "soak: epoch %d exited without a clean stop\n", index);
       return 1;
     }
