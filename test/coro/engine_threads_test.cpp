@@ -213,9 +213,10 @@ BOOST_AUTO_TEST_CASE(timed_out_and_stuck_deliveries_settle_exactly_once_across_t
       [&](order o, sluice::context& ctx) -> asio::awaitable<void> {
         if (ctx.attempt() > 1) co_return;
         first_attempts.fetch_add(1);
-        if (o.id % 10 == 0) {  // hung: ignores the cancellation for 100 ms
+        if (o.id % 10 == 0) {  // hung: ignores the cancellation for 1 s (far past timeout + grace,
+          // so a lease monitor delayed by a loaded sanitizer run still finds it running)
           co_await asio::this_coro::throw_if_cancelled(false);
-          asio::steady_timer t(ctx.get_executor(), 100ms);
+          asio::steady_timer t(ctx.get_executor(), 1s);
           auto [ec] = co_await t.async_wait(
               asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
           (void)ec;
