@@ -20,6 +20,7 @@
 #include "sluice/dedup_key_state.hpp"
 #include "sluice/detail/batched_replay.hpp"
 #include "sluice/detail/enqueue_request.hpp"
+#include "sluice/detail/flush_request.hpp"
 #include "sluice/detail/snapshot_request.hpp"
 #include "sluice/error.hpp"
 #include "sluice/handler.hpp"
@@ -139,6 +140,20 @@ class engine {
                              boost::asio::any_completion_handler<void(boost::system::error_code)>(std::move(handler)));
         },
         token, core_.get(), grace);
+  }
+
+  // Completes once everything the engine recorded before the call is durable: enqueues, and also
+  // the acknowledgements, retries, dead-letterings, replays and purges that are journaled without
+  // waiting (docs/api.md, "Persistence"). fdatasync'ed in fsync mode, written in buffered mode; at
+  // once in memory. Completion signature void(error_code): io_error / disk_full when the journal
+  // could not write, shutting_down once stopped.
+  template <class Token>
+  auto async_flush(Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [](auto handler, detail::engine_core* core) {
+          detail::start_flush(*core, detail::flush_handler(std::move(handler)));
+        },
+        token, core_.get());
   }
 
   [[nodiscard]] engine_stats stats() const;
