@@ -1,6 +1,8 @@
 // Deduplication keys of a queue (see dedup_index.hpp for the rules).
 #include "sluice/detail/dedup_index.hpp"
 
+#include "sluice/detail/live_index.hpp"
+
 namespace sluice::detail {
 
 dedup_index::~dedup_index() = default;
@@ -35,6 +37,7 @@ dedup_index::enqueue_result dedup_index::on_enqueue(std::unique_ptr<message>& m,
   if (e.pending) {  // not yet taken: the newest payload wins, the place and id stay
     e.pending->payload = std::move(m->payload);
     e.pending->headers = std::move(m->headers);
+    live_index::resized(*e.pending);
     ++replaced_;
     return {verdict::replaced, e.pending_id};
   }

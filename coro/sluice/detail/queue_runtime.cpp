@@ -62,9 +62,9 @@ std::unique_ptr<message> queue_runtime::new_message() {
   return std::make_unique<message>();
 }
 
-void queue_runtime::recycle(std::unique_ptr<message> m, bool untrack) noexcept {
+void queue_runtime::recycle(std::unique_ptr<message> m) noexcept {
   if (!m) return;
-  if (untrack && live_.enabled()) live_.erase(m->id);
+  if (live_.enabled()) live_.erase(*m);
   if (m->payload.capacity() > max_recycled_payload_bytes) return;
   m->reset_for_reuse();
   if (spare_.try_push(m.get())) (void)m.release();
@@ -121,7 +121,7 @@ void queue_runtime::cancel_admission() noexcept {
 }
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
-  if (live_.enabled()) live_.set(*m, message_state::pending, core_.clock().now());
+  if (live_.enabled()) live_.pending(*m, core_.clock().now());
   if (!m->ordering_key.empty()) {
     try {
       m = ordering_.admit_or_hold(std::move(m));
@@ -136,8 +136,8 @@ void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
 }
 
 void queue_runtime::restore_keyed_retry(std::unique_ptr<message> m, sys_time due) {
-  if (live_.enabled()) live_.set(*m, message_state::pending, core_.clock().now());  // held, or scheduled below
-  depth_.fetch_add(1, std::memory_order_relaxed);                                   // a held message keeps an admission
+  if (live_.enabled()) live_.pending(*m, core_.clock().now());  // held, or scheduled below
+  depth_.fetch_add(1, std::memory_order_relaxed);               // a held message keeps an admission
   m = ordering_.admit_or_hold(std::move(m));
   if (!m) return;                                  // held behind the key's recovered active message
   depth_.fetch_sub(1, std::memory_order_relaxed);  // active: admitted when the timekeeper publishes it
@@ -201,7 +201,6 @@ std::unique_ptr<message> queue_runtime::try_take() noexcept {
   // and that fence order "room freed" against "producer announced"; no fence needed here.
   depth_.fetch_sub(1, std::memory_order_seq_cst);
   space_.notify_one_after_seq_cst_rmw();
-  if (live_.enabled()) live_.set(*raw, message_state::in_flight, core_.clock().now());
   return std::unique_ptr<message>(raw);
 }
 

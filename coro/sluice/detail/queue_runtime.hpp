@@ -64,9 +64,7 @@ class queue_runtime {
   // Envelopes: a fresh or recycled message; recycle() keeps up to spare_capacity envelopes whose
   // payload buffers are small, and frees the rest (bounded memory, fewer allocations).
   [[nodiscard]] std::unique_ptr<message> new_message();
-  // `untrack`: false for a revoked delivery's stale envelope, whose requeued copy (same id) is
-  // live and keeps its summary.
-  void recycle(std::unique_ptr<message> m, bool untrack = true) noexcept;
+  void recycle(std::unique_ptr<message> m) noexcept;
 
   // Reserves room for one message; false when the queue holds `capacity` ready messages.
   [[nodiscard]] bool try_admit() noexcept;

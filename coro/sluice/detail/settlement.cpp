@@ -166,7 +166,7 @@ void settlement::dead_letter_now(queue_runtime& queue, std::unique_ptr<message> 
     core_.observe(queue.name(), *m, settle_outcome::dead_lettered);
     record_event(journal::dead_letter_event{m->id, reason, letter.cause, letter.first_failure_at,
                                             letter.last_failure_at, letter.dead_lettered_at});
-    if (queue.live().enabled()) queue.live().erase(m->id);
+    if (queue.live().enabled()) queue.live().erase(*m);
     letter.envelope = std::move(*m);
     if (auto evicted = queue.dead_letters().add(std::move(letter))) {
       record_event(journal::purge_event{*evicted});  // gone for good: a restart must not bring it back

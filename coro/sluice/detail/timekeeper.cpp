@@ -22,7 +22,7 @@ timekeeper::~timekeeper() {
 }
 
 void timekeeper::schedule(std::unique_ptr<message> m, sys_time due, origin why) {
-  if (queue_.live().enabled()) queue_.live().set(*m, message_state::scheduled, due);
+  if (queue_.live().enabled()) queue_.live().scheduled(*m, due);
   bool earlier = false;
   {
     std::lock_guard lock(mutex_);

@@ -195,7 +195,12 @@ sys_time worker_pool::expire_due(sys_time now) {
     for (auto& w : workers_) {
       if (w->replaced) continue;  // revoked already; its handler's outcome will be rejected
       // Without memory for the copy, check() leaves the delivery running and asks again in 1 s.
-      delivery_lease::check_result r = w->lease.check(now);
+      // A revoked delivery's copy takes its place in the operators' index.
+      const delivery_lease::revoke_hook unindex{
+          [](void* index, message& original) noexcept { static_cast<live_index*>(index)->erase(original); },
+          &queue_.live()};
+      delivery_lease::check_result r =
+          w->lease.check(now, queue_.live().enabled() ? unindex : delivery_lease::revoke_hook{nullptr, nullptr});
       if (r.heartbeat) delivery_stats::bump(monitor_stats_.heartbeats);
       if (r.timed_out) delivery_stats::bump(monitor_stats_.timed_out);
       if (r.cancel) post_cancel_locked(*w, r.epoch);
@@ -341,6 +346,7 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
   stats.busy.store(true, std::memory_order_relaxed);
   ++m->attempt;
   ++m->lease_epoch;
+  if (queue_.live().enabled()) live_index::in_flight(*m, started);
   if (!m->dedup_key.empty()) queue_.dedup().on_take(*m);  // before anything reads the payload
   const handler_entry& h = queue_.handler_at(m->handler_index);
   if (auto* store = core_.store()) {
@@ -395,7 +401,7 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
     delivery_stats::bump(stats.lease_lost);
     core_.observe(queue_.name(), *m, settle_outcome::lease_lost);
     stats.processing.record_single_writer(took);
-    queue_.recycle(std::move(m), /*untrack=*/false);  // the requeued copy is live under this id
+    queue_.recycle(std::move(m));  // its copy was requeued (and indexed in its place) when it was revoked
     co_return std::nullopt;
   }
   if (failed) {

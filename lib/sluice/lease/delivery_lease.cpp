@@ -99,7 +99,7 @@ delivery_lease::extend_result delivery_lease::extend(std::uint64_t epoch, sys_ti
   }
 }
 
-delivery_lease::check_result delivery_lease::check(sys_time now) noexcept {
+delivery_lease::check_result delivery_lease::check(sys_time now, revoke_hook on_revoke) noexcept {
   const rep t = now.time_since_epoch().count();
   check_result r;
   for (;;) {
@@ -132,7 +132,9 @@ delivery_lease::check_result delivery_lease::check(sys_time now) noexcept {
     if (why != revocation::none) {
       if (!word_.compare_exchange_strong(w, with_state(w, s_revoking), std::memory_order_acq_rel)) continue;
       try {
-        r.copy = std::make_unique<message>(*m_.load(std::memory_order_relaxed));
+        message& original = *m_.load(std::memory_order_relaxed);
+        r.copy = std::make_unique<message>(original);
+        if (on_revoke.fn) on_revoke.fn(on_revoke.context, original);
       } catch (...) {  // leave it s_running; the monitor tries again
         copied_epoch_.store(r.epoch, std::memory_order_release);
         std::uint64_t expect = with_state(w, s_revoking);

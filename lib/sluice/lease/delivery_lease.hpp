@@ -67,9 +67,15 @@ class delivery_lease {
     std::uint64_t epoch = 0;  // of the delivery the result is about
     sys_time next = never;    // the next deadline of this delivery
   };
+  // Called on a revoked delivery's envelope after it was copied, while the worker cannot free
+  // it yet (it waits for the copy): e.g. to drop it from an index in favour of the copy.
+  struct revoke_hook {
+    void (*fn)(void* context, message& original) noexcept;
+    void* context;
+  };
   // Acts on every deadline due at `now`. If the copy cannot be allocated the delivery stays
   // running and `next` asks to be checked again.
-  check_result check(sys_time now) noexcept;
+  check_result check(sys_time now, revoke_hook on_revoke = {nullptr, nullptr}) noexcept;
 
   // Deadlines of the current delivery (tests and stats).
   [[nodiscard]] sys_time lease_until() const noexcept;

@@ -7,6 +7,7 @@
 #include "sluice/message/message_id.hpp"
 #include "sluice/time/clock.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -15,6 +16,28 @@
 namespace sluice {
 
 using header = std::pair<std::string, std::string>;
+
+struct message;
+
+// Where the operators' index of live messages (coro's live_index) holds a message: its links and
+// the summary fields that change while the message is live, so that listing reads them while
+// producers and workers move the message on. The links are the index's (under its shard lock);
+// the atomics are written by the message's owner and read by listings. A copied message starts
+// unlinked: the links belong to the object, not to its contents.
+struct index_hook {
+  message* prev = nullptr;
+  message* next = nullptr;
+  std::uint8_t list = 0;                  // 0: not linked; else the index's list (under its lock)
+  std::atomic<std::uint8_t> state{0};     // the index's message_state
+  std::atomic<std::uint32_t> attempt{0};  // deliveries started, as operators see it
+  std::atomic<std::int64_t> since{0};     // sys_time ticks: ready at, due at, started at
+  std::atomic<std::uint64_t> payload_bytes{0};
+
+  index_hook() = default;
+  index_hook(const index_hook&) noexcept {}
+  index_hook& operator=(const index_hook&) noexcept { return *this; }
+  ~index_hook() = default;
+};
 
 struct message {
   message_id id;
@@ -40,6 +63,8 @@ struct message {
   std::uint32_t handler_index = 0;
   // Tracing, between enqueue and its publish span's end: the span the publish span is a child of.
   std::uint64_t publish_parent_span = 0;
+  // The operators' index (not persisted, not copied).
+  index_hook hook;
 
   // Returns the envelope to its default state but keeps string capacity, so a recycled envelope
   // usually needs no allocation for its next payload.
