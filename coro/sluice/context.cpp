@@ -7,16 +7,11 @@
 
 namespace sluice {
 
-detail::enqueue_request context::child_request(std::string_view queue, std::string_view type, std::string payload,
-                                               enqueue_options options) const {
-  detail::enqueue_request r;
-  r.queue = queue;
-  r.type = type;
-  r.payload = std::move(payload);
-  r.options = std::move(options);
-  r.parent = detail::parent_info{message_->id, message_->effective_correlation_id(),
-                                 core_->tracing().process_traceparent(*message_)};
-  return r;
+detail::enqueue_request context::child_request(std::string_view queue, std::string_view type, std::string_view payload,
+                                               enqueue_options& options) const {
+  const detail::parent_info parent{message_->id, message_->effective_correlation_id(),
+                                   core_->tracing().process_traceparent(*message_)};
+  return detail::prepare_enqueue(*core_, queue, type, payload, options, &parent);
 }
 
 boost::system::error_code context::extend_lease(std::chrono::milliseconds d) noexcept {

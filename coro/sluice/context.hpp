@@ -89,10 +89,9 @@ class context {
   // persistence is on). Allowed while the engine drains for stop, so in-flight work can finish.
   template <typed_message T, class Token>
   auto async_enqueue(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
-    detail::enqueue_request r = child_request(queue, {}, {}, std::move(options));
-    r.type = message_traits<T>::type_name();
-    r.payload = encode(value);
-    return detail::async_enqueue(*core_, std::move(r), std::forward<Token>(token));
+    const std::string payload = encode(value);
+    return detail::async_enqueue(*core_, child_request(queue, message_traits<T>::type_name(), payload, options),
+                                 std::forward<Token>(token));
   }
 
   template <typed_message T, class Token>
@@ -103,13 +102,12 @@ class context {
   template <class Token>
   auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload,
                          enqueue_options options, Token&& token) {
-    return detail::async_enqueue(*core_, child_request(queue, type, std::string(payload), std::move(options)),
-                                 std::forward<Token>(token));
+    return detail::async_enqueue(*core_, child_request(queue, type, payload, options), std::forward<Token>(token));
   }
 
  private:
   [[nodiscard]] detail::enqueue_request child_request(std::string_view queue, std::string_view type,
-                                                      std::string payload, enqueue_options options) const;
+                                                      std::string_view payload, enqueue_options& options) const;
 
   [[nodiscard]] boost::system::error_code extend_lease(std::chrono::milliseconds d) noexcept;
 

@@ -72,7 +72,7 @@ boost::system::error_code engine::start() { return core_->start(); }
 
 boost::system::result<message_id> engine::try_enqueue_raw(std::string_view queue, std::string_view type,
                                                           std::string_view payload, enqueue_options options) {
-  return detail::try_enqueue(*core_, queue, type, payload, std::move(options));
+  return detail::try_enqueue(*core_, detail::prepare_enqueue(*core_, queue, type, payload, options));
 }
 
 boost::system::error_code engine::scale(std::string_view queue, std::size_t workers) {
@@ -90,15 +90,5 @@ std::optional<dedup_key_state> engine::inspect_dedup_key(std::string_view queue,
 }
 
 engine::executor_type engine::get_executor() const noexcept { return core_->executor(); }
-
-detail::enqueue_request engine::request(std::string_view queue, std::string_view type, std::string payload,
-                                        enqueue_options options) {
-  detail::enqueue_request r;
-  r.queue = queue;
-  r.type = type;
-  r.payload = std::move(payload);
-  r.options = std::move(options);
-  return r;
-}
 
 }  // namespace sluice

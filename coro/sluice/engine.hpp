@@ -91,10 +91,10 @@ class engine {
   // (and, with persistence, durable); on a full queue it waits or fails per options.on_full.
   template <typed_message T, class Token>
   auto async_enqueue(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
-    detail::enqueue_request r = request(queue, {}, {}, std::move(options));
-    r.type = message_traits<T>::type_name();
-    r.payload = encode(value);
-    return detail::async_enqueue(*core_, std::move(r), std::forward<Token>(token));
+    const std::string payload = encode(value);
+    return detail::async_enqueue(
+        *core_, detail::prepare_enqueue(*core_, queue, message_traits<T>::type_name(), payload, options),
+        std::forward<Token>(token));
   }
 
   // Same, with default options. (g++ 12 mis-destroys temporaries inside a co_await expression:
@@ -107,7 +107,7 @@ class engine {
   template <class Token>
   auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload,
                          enqueue_options options, Token&& token) {
-    return detail::async_enqueue(*core_, request(queue, type, std::string(payload), std::move(options)),
+    return detail::async_enqueue(*core_, detail::prepare_enqueue(*core_, queue, type, payload, options),
                                  std::forward<Token>(token));
   }
 
@@ -220,8 +220,6 @@ class engine {
  private:
   [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn,
                                                       std::optional<handler_options> options);
-  [[nodiscard]] static detail::enqueue_request request(std::string_view queue, std::string_view type,
-                                                       std::string payload, enqueue_options options);
 
   std::unique_ptr<detail::engine_core> core_;
 };

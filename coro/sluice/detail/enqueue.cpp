@@ -16,7 +16,10 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
+#include <boost/system/system_error.hpp>
+
 #include <optional>
+#include <tuple>
 
 namespace sluice::detail {
 
@@ -219,57 +222,164 @@ bool delayed(engine_core& core, queue_runtime& queue, std::unique_ptr<message>& 
   return true;
 }
 
-void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler handler) {
-  queue_runtime* queue = nullptr;
-  auto made = core.make_message(request.queue, request.type, request.payload, request.options,
-                                request.parent ? &*request.parent : nullptr, queue);
-  if (!made) return complete(core, std::move(handler), made.error(), {});
-  std::unique_ptr<message> m = std::move(*made);
-  std::vector<persist::owned_entry> encoded;
-  if (auto decided = deduplicate(core, *queue, m, request.options.dedup, encoded)) {
-    if (!decided->records.empty() && decided->result) {
-      return complete_when_durable(core, std::move(decided->records), std::move(handler), *decided->result);
-    }
-    return complete(core, std::move(handler), decided->result ? boost::system::error_code{} : decided->result.error(),
-                    decided->result ? *decided->result : message_id{});
+enqueue_request prepare_enqueue(engine_core& core, std::string_view queue, std::string_view type,
+                                std::string_view payload, enqueue_options& options, const parent_info* parent) {
+  enqueue_request r;
+  r.dedup = options.dedup;
+  r.on_full = options.on_full;
+  r.child = parent != nullptr;
+  auto made = core.make_message(queue, type, payload, options, parent, r.queue);
+  if (made) {
+    r.m = std::move(*made);
+  } else {
+    r.error = made.error();
   }
-  if (boost::system::error_code ec; delayed(core, *queue, m, ec)) {
-    if (ec) return complete(core, std::move(handler), ec, {});
-    return land(core, *queue, std::move(m), landing::schedule, std::move(handler), std::move(encoded));
-  }
-  if (queue->try_admit())
-    return land(core, *queue, std::move(m), landing::publish, std::move(handler), std::move(encoded));
-  if (request.options.on_full == full_policy::fail) {
-    drop(*queue, std::move(m));
-    return complete(core, std::move(handler), make_error_code(errc::queue_full), {});
-  }
-  space_wait(core, *queue, std::move(m), std::move(handler)).attempt();
+  return r;
 }
 
-boost::system::result<message_id> try_enqueue(engine_core& core, std::string_view queue_name, std::string_view type,
-                                              std::string_view payload, enqueue_options options) {
-  queue_runtime* queue = nullptr;
-  auto made = core.make_message(queue_name, type, payload, options, nullptr, queue);
-  if (!made) return made.error();
-  const message_id id = (*made)->id;
-  std::vector<persist::owned_entry> encoded;
-  if (auto decided = deduplicate(core, *queue, *made, options.dedup, encoded)) {
+namespace {
+
+// The steps both paths share up to admission. Returns a result when the enqueue is decided
+// without admission (refused, deduplicated, delayed in memory); sets `admitted` when the queue
+// took it (it is then published, in memory, or owed a journal write).
+enum class step : std::uint8_t { decided, admitted, full, journal };
+
+struct decision {
+  step what = step::decided;
+  boost::system::result<message_id> result = message_id{};
+  std::vector<persist::owned_entry> records;  // journal: what to make durable first
+  landing how = landing::publish;
+};
+
+decision decide(engine_core& core, enqueue_request& r) {
+  decision d;
+  if (r.error) {
+    d.result = r.error;
+    return d;
+  }
+  queue_runtime& queue = *r.queue;
+  if (core.refuses(r.child)) {
+    drop(queue, std::move(r.m));
+    d.result = make_error_code(errc::shutting_down);
+    return d;
+  }
+  if (auto decided = deduplicate(core, queue, r.m, r.dedup, d.records)) {
+    d.result = decided->result;
     if (!decided->records.empty() && decided->result) {
-      complete_when_durable(core, std::move(decided->records), enqueue_handler{}, *decided->result);
+      d.what = step::journal;
+      d.records = std::move(decided->records);
     }
-    return decided->result;
+    return d;
   }
-  if (boost::system::error_code ec; delayed(core, *queue, *made, ec)) {
-    if (ec) return ec;
-    land(core, *queue, std::move(*made), landing::schedule, enqueue_handler{}, std::move(encoded));
-    return id;
+  if (boost::system::error_code ec; delayed(core, queue, r.m, ec)) {
+    if (ec) {
+      d.result = ec;
+      return d;
+    }
+    d.how = landing::schedule;
+    d.what = step::admitted;
+    return d;
   }
-  if (!queue->try_admit()) {
-    drop(*queue, std::move(*made));
-    return make_error_code(errc::queue_full);
+  if (queue.try_admit()) {
+    d.what = step::admitted;
+    return d;
   }
-  land(core, *queue, std::move(*made), landing::publish, enqueue_handler{}, std::move(encoded));
-  return id;
+  if (r.on_full == full_policy::fail) {
+    drop(queue, std::move(r.m));
+    d.result = make_error_code(errc::queue_full);
+    return d;
+  }
+  d.what = step::full;
+  return d;
+}
+
+}  // namespace
+
+void start_enqueue(engine_core& core, enqueue_request request, enqueue_handler handler) {
+  if (request.waits_for_room) {
+    return space_wait(core, *request.queue, std::move(request.m), std::move(handler)).attempt();
+  }
+  decision d = decide(core, request);
+  switch (d.what) {
+    case step::decided:
+      return complete(core, std::move(handler), d.result ? boost::system::error_code{} : d.result.error(),
+                      d.result ? *d.result : message_id{});
+    case step::journal:
+      return complete_when_durable(core, std::move(d.records), std::move(handler), *d.result);
+    case step::admitted:
+      return land(core, *request.queue, std::move(request.m), d.how, std::move(handler), std::move(d.records));
+    case step::full:
+      return space_wait(core, *request.queue, std::move(request.m), std::move(handler)).attempt();
+  }
+}
+
+std::optional<boost::system::result<message_id>> enqueue_at_once(engine_core& core, enqueue_request& request) {
+  if (request.error) return boost::system::result<message_id>(request.error);
+  if (core.store() != nullptr) return std::nullopt;  // completes when durable
+  decision d = decide(core, request);
+  switch (d.what) {
+    case step::decided:
+      return d.result;
+    case step::admitted: {
+      const message_id id = request.m->id;
+      land(core, *request.queue, std::move(request.m), d.how, enqueue_handler{});
+      return boost::system::result<message_id>(id);
+    }
+    case step::full:
+      request.waits_for_room = true;
+      return std::nullopt;
+    case step::journal:
+      break;  // impossible without a store
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+template <class Token>
+auto enqueue_later(engine_core& core, enqueue_request& request, Token token) {
+  return asio::async_initiate<Token, void(boost::system::error_code, message_id)>(
+      [&core, &request](auto handler) { start_enqueue(core, std::move(request), enqueue_handler(std::move(handler))); },
+      token);
+}
+
+}  // namespace
+
+asio::awaitable<message_id> enqueue_awaitable(engine_core& core, enqueue_request request) {
+  if (auto done = enqueue_at_once(core, request)) {
+    if (!*done) throw boost::system::system_error(done->error());
+    co_return **done;
+  }
+  co_return co_await enqueue_later(core, request, asio::use_awaitable);
+}
+
+asio::awaitable<std::tuple<boost::system::error_code, message_id>> enqueue_awaitable_tuple(engine_core& core,
+                                                                                           enqueue_request request) {
+  if (auto done = enqueue_at_once(core, request)) {
+    co_return std::make_tuple(*done ? boost::system::error_code{} : done->error(), *done ? **done : message_id{});
+  }
+  co_return co_await enqueue_later(core, request, asio::as_tuple(asio::use_awaitable));
+}
+
+boost::system::result<message_id> try_enqueue(engine_core& core, enqueue_request request) {
+  if (request.error) return request.error;
+  request.on_full = full_policy::fail;
+  decision d = decide(core, request);
+  switch (d.what) {
+    case step::decided:
+      return d.result;
+    case step::journal:
+      complete_when_durable(core, std::move(d.records), enqueue_handler{}, *d.result);
+      return d.result;
+    case step::admitted: {
+      const message_id id = request.m->id;
+      land(core, *request.queue, std::move(request.m), d.how, enqueue_handler{}, std::move(d.records));
+      return id;
+    }
+    case step::full:
+      break;  // on_full is fail
+  }
+  return make_error_code(errc::queue_full);
 }
 
 }  // namespace sluice::detail

@@ -46,6 +46,7 @@ queue_runtime::queue_runtime(engine_core& core, std::uint32_t index, std::string
       dead_letters_(options.dead_letter_capacity),
       dedup_(options.dedup_window),
       live_(core.options().track_messages),
+      low_water_(options.capacity - std::max<std::size_t>(1, std::min<std::size_t>(options.capacity / 4, 1024))),
       workers_(core, *this),
       monitor_(core.executor(), core.clock(), workers_) {}
 
@@ -199,8 +200,10 @@ std::unique_ptr<message> queue_runtime::try_take() noexcept {
   }
   // seq_cst: a producer parked for room re-checks depth_ after prepare()'s fence, so this RMW
   // and that fence order "room freed" against "producer announced"; no fence needed here.
-  depth_.fetch_sub(1, std::memory_order_seq_cst);
-  space_.notify_one_after_seq_cst_rmw();
+  // Producers parked on a full queue wake together once it has drained to the low-water mark
+  // (every descent passes it: depth moves by one): each then refills many places, instead of
+  // one wake-up, one post and one place per message taken.
+  if (depth_.fetch_sub(1, std::memory_order_seq_cst) == low_water_ + 1) space_.notify_all_after_seq_cst_rmw();
   return std::unique_ptr<message>(raw);
 }
 

@@ -135,6 +135,7 @@ class queue_runtime {
   dead_letter_store dead_letters_;
   dedup_index dedup_;
   live_index live_;
+  const std::size_t low_water_;  // blocked producers wake when depth_ falls to it
   ordering_index ordering_;
   worker_pool workers_;
   lease_monitor monitor_;  // after workers_: it scans them

@@ -70,6 +70,10 @@ class wake_signal {
   }
 
   void notify_all() noexcept;
+  // notify_all for a notifier whose condition change was a seq_cst read-modify-write (see above).
+  void notify_all_after_seq_cst_rmw() noexcept {
+    if (interest_.load(std::memory_order_seq_cst) != 0) notify_all();
+  }
 
   // Every parked and future wait completes with operation_aborted.
   void close() noexcept;
