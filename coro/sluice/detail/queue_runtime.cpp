@@ -200,10 +200,12 @@ std::unique_ptr<message> queue_runtime::try_take() noexcept {
   }
   // seq_cst: a producer parked for room re-checks depth_ after prepare()'s fence, so this RMW
   // and that fence order "room freed" against "producer announced"; no fence needed here.
-  // Producers parked on a full queue wake together once it has drained to the low-water mark
-  // (every descent passes it: depth moves by one): each then refills many places, instead of
-  // one wake-up, one post and one place per message taken.
-  if (depth_.fetch_sub(1, std::memory_order_seq_cst) == low_water_ + 1) space_.notify_all_after_seq_cst_rmw();
+  // Producers parked on a full queue are woken one at a time, and only once it has drained to the
+  // low-water mark: a woken producer refills many places without waiting again (an enqueue that
+  // finds room completes at once), instead of one wake-up, one post and one place per message
+  // taken. Below the mark every take wakes one more, so room left by a producer that had little
+  // to send goes to the next.
+  if (depth_.fetch_sub(1, std::memory_order_seq_cst) <= low_water_ + 1) space_.notify_one_after_seq_cst_rmw();
   return std::unique_ptr<message>(raw);
 }
 

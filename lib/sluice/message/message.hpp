@@ -35,7 +35,11 @@ struct index_hook {
 
   index_hook() = default;
   index_hook(const index_hook&) noexcept {}
-  index_hook& operator=(const index_hook&) noexcept { return *this; }
+  // Assigning contents leaves both objects' links where they are (self-assignment included).
+  index_hook& operator=(const index_hook& other) noexcept {
+    if (this == &other) return *this;
+    return *this;
+  }
   ~index_hook() = default;
 };
 

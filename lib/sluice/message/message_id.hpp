@@ -1,7 +1,9 @@
 // Message identifiers: 128 bits, unique, and sortable by creation time.
 // Layout (most significant first): 48-bit Unix milliseconds, 16-bit generator instance, 64-bit
 // sequence. Ids are unique per generator (the sequence never repeats) and strictly increasing
-// across calls that one thread makes; ids from different generators sort by millisecond first. Text form: 26 characters
+// across calls that one thread makes (threads take the sequence in blocks, so ids that different
+// threads make in the same millisecond interleave); ids from different generators sort by
+// millisecond first. Text form: 26 characters
 // of Crockford base32 (like ULID), so the text sorts the same way as the numbers. Thread-safety: message_id is a value;
 // id_generator::next() is safe from any thread.
 #pragma once
@@ -43,13 +45,14 @@ class id_generator {
   // instance distinguishes generators that may run in the same millisecond (processes,
   // restarts); seed it randomly. sequence_start lets a restarted engine continue above the
   // largest id it recovered.
-  explicit id_generator(std::uint16_t instance, std::uint64_t sequence_start = 0) noexcept
-      : instance_(instance), sequence_(sequence_start) {}
+  explicit id_generator(std::uint16_t instance, std::uint64_t sequence_start = 0) noexcept;
 
   // unix_ms is the caller's clock reading; a clock that steps back never makes ids decrease.
   [[nodiscard]] message_id next(std::chrono::milliseconds unix_ms) noexcept;
 
  private:
+  static constexpr std::uint64_t sequence_block = 256;
+  const std::uint64_t serial_;  // unique per generator in this process: names its threads' blocks
   const std::uint16_t instance_;
   std::atomic<std::uint64_t> sequence_;
   std::atomic<std::uint64_t> last_ms_{0};
