@@ -332,7 +332,8 @@ asio::awaitable<bool> worker_pool::journal_checkout(persist::durable_store& stor
   auto token = asio::as_tuple(asio::use_awaitable);
   auto [ec, lsn] = co_await asio::async_initiate<decltype(token), void(boost::system::error_code, std::uint64_t)>(
       [&store, &checkout](auto handler) {
-        store.record_then(checkout, persist::durable_store::done_handler(std::move(handler)));
+        store.record_then(checkout, persist::durable_store::done_handler(std::move(handler)),
+                          persist::completes::written);
       },
       token);
   (void)lsn;
@@ -352,6 +353,8 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
   if (auto* store = core_.store()) {
     // The checkout is journaled before the handler runs: a message that takes the whole process
     // down still has this attempt counted, and reaches the dead-letter queue after max_retries.
+    // Written, not synced: a process crash keeps what the kernel was given, and a message cannot
+    // cause a power loss (which may leave this attempt uncounted: docs/design.md, "Checkouts").
     if (!co_await journal_checkout(*store, *m)) {
       --m->attempt;
       --m->lease_epoch;

@@ -224,10 +224,10 @@ durable_store::done_handler durable_store::forget_handler() const {
 
 void durable_store::record(const journal::event& e) { record_then(e, forget_handler()); }
 
-void durable_store::record_then(const journal::event& e, done_handler done) {
+void durable_store::record_then(const journal::event& e, done_handler done, completes when) {
   std::vector<owned_entry> entries(1);
   entries[0].type = journal::encode_event(e, entries[0].payload);
-  commit_->submit(std::move(entries), std::move(done));
+  commit_->submit(std::move(entries), std::move(done), when);
 }
 
 }  // namespace sluice::persist

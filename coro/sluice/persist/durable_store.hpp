@@ -4,6 +4,8 @@
 //
 //   record(event)               fire and forget: ordered after everything recorded before it
 //   record_then(event, done)    done(ec) once the event is durable (fsync mode) or written
+//   record_then(event, done, completes::written)   done(ec) once the event is written (the
+//                               kernel has it: it survives a crash of the process, not a power loss)
 //   submit(records, done)       the same for records the caller encoded (enqueues)
 //
 // Completions of record() touch nothing of the engine (a failure is counted and logged through a
@@ -57,7 +59,7 @@ class durable_store {
   durable_store& operator=(const durable_store&) = delete;
 
   void record(const journal::event& e);
-  void record_then(const journal::event& e, done_handler done);
+  void record_then(const journal::event& e, done_handler done, completes when = completes::durable);
   void submit(std::vector<owned_entry> entries, done_handler done) {
     commit_->submit(std::move(entries), std::move(done));
   }

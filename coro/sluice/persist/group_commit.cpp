@@ -1,4 +1,4 @@
-// Group commit on a writer thread (see group_commit.hpp).
+// Group commit on a writer thread and a syncer thread (see group_commit.hpp).
 #include "sluice/persist/group_commit.hpp"
 
 #include "sluice/error.hpp"
@@ -23,21 +23,23 @@ error_code durability_error(const error_code& io) {
 
 group_commit::group_commit(fs::file_system& fs, journal::writer_options options, std::uint64_t next_lsn,
                            asio::any_io_executor fallback, durable_sink sink, std::size_t max_batch_bytes)
-    : writer_(fs, std::move(options), next_lsn),
+    : writer_(fs, options, next_lsn),
+      syncs_(options.sync),
       fallback_(std::move(fallback)),
       sink_(std::move(sink)),
       max_batch_bytes_(max_batch_bytes),
-      thread_([this] { run(); }) {}
+      syncer_([this] { sync_loop(); }),
+      writer_thread_([this] { write_loop(); }) {}
 
 group_commit::~group_commit() { stop(); }
 
-void group_commit::submit(std::vector<owned_entry> records, done_handler done) {
+void group_commit::submit(std::vector<owned_entry> records, done_handler done, completes when) {
   {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       pending_.fetch_add(1, std::memory_order_relaxed);
-      queue_.push_back(
-          {std::move(records), std::move(done), asio::prefer(fallback_, asio::execution::outstanding_work.tracked)});
+      queue_.push_back({std::move(records), std::move(done),
+                        asio::prefer(fallback_, asio::execution::outstanding_work.tracked), when, 0});
       lock.unlock();
       wake_.notify_one();
       return;
@@ -52,7 +54,9 @@ void group_commit::stop() {
     stopping_ = true;
   }
   wake_.notify_one();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  const auto me = std::this_thread::get_id();
+  if (writer_thread_.joinable() && writer_thread_.get_id() != me) writer_thread_.join();
+  if (syncer_.joinable() && syncer_.get_id() != me) syncer_.join();
 }
 
 group_commit_stats group_commit::stats() const {
@@ -60,42 +64,60 @@ group_commit_stats group_commit::stats() const {
   return stats_;
 }
 
-journal::writer_stats group_commit::writer_stats() const {
-  std::lock_guard lock(mutex_);
-  return writer_stats_;
-}
+journal::writer_stats group_commit::writer_stats() const { return writer_.stats(); }
 
-void group_commit::complete(std::vector<submission>& batch, error_code ec, std::uint64_t first_lsn) {
+void group_commit::complete(std::vector<submission>& subs, error_code ec, bool written_only) {
   // One post per batch, not per submission: on the application's executor each completion is
   // dispatched to its own associated executor (inline when that is the same context).
-  const auto n = batch.size();
-  asio::post(fallback_, [batch = std::move(batch), ec, first_lsn]() mutable {
-    std::uint64_t lsn = first_lsn;
-    for (auto& s : batch) {
-      const std::uint64_t mine = ec ? 0 : lsn;
-      lsn += s.records.size();
-      asio::dispatch(asio::append(std::move(s.done), ec, mine));
-    }
+  struct owed {
+    done_handler done;
+    std::uint64_t lsn;
+    asio::any_io_executor work;
+  };
+  std::vector<owed> calls;
+  calls.reserve(subs.size());
+  for (auto& s : subs) {
+    if (!s.done || (written_only && s.when != completes::written)) continue;
+    calls.push_back({std::move(s.done), ec ? 0 : s.first_lsn, std::move(s.work)});
+    s.done = nullptr;
+  }
+  if (calls.empty()) return;
+  const auto n = calls.size();
+  asio::post(fallback_, [calls = std::move(calls), ec]() mutable {
+    for (auto& c : calls) asio::dispatch(asio::append(std::move(c.done), ec, c.lsn));
   });
-  batch.clear();                                     // moved-from: reset for reuse
   pending_.fetch_sub(n, std::memory_order_release);  // after the post: see pending()
 }
 
-void group_commit::run() {
+void group_commit::feed_sink(std::vector<submission>& subs, std::uint64_t first_lsn) {
+  if (!sink_) return;
+  std::vector<owned_entry> durable;
+  for (auto& sub : subs) {
+    for (auto& r : sub.records) durable.push_back(std::move(r));
+  }
+  if (!durable.empty()) sink_(first_lsn, std::move(durable));
+}
+
+void group_commit::write_loop() {
   std::vector<submission> batch;
   std::vector<journal::entry> entries;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything written
+      if (queue_.empty()) {  // stopping, and everything written
+        writer_done_ = true;
+        lock.unlock();
+        sync_wake_.notify_one();
+        return;
+      }
       // Under load the producers refill the window while their completions run: waking on the
       // first submission would alternate tiny and large batches. When the last batch was large,
-      // give the rest of it a moment (never more than a fraction of an fsync) to arrive.
+      // give the rest of it a moment (a fraction of a sync) to arrive.
       if (last_batch_ > 8 && queue_.size() < last_batch_ / 2) {
         wake_.wait_for(lock, std::chrono::microseconds(50), [&] { return stopping_ || queue_.size() >= last_batch_; });
       }
-      // Everything that arrived while the previous batch was being synced, up to a size bound.
+      // Everything that arrived while the previous batch was being written, up to a size bound.
       std::size_t bytes = 0;
       while (!queue_.empty() && (batch.empty() || bytes < max_batch_bytes_)) {
         for (const auto& r : queue_.front().records) bytes += r.payload.size() + journal::record_header_size;
@@ -108,29 +130,77 @@ void group_commit::run() {
     for (const auto& s : batch) {
       for (const auto& r : s.records) entries.push_back({r.type, r.payload});
     }
-    auto written = writer_.append(entries);
+    auto lsns = writer_.write(entries);
     {
       std::lock_guard lock(mutex_);
       ++stats_.batches;
       stats_.submissions += batch.size();
       stats_.records += entries.size();
       stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
-      if (!written) ++stats_.failed_batches;
-      writer_stats_ = writer_.stats();
+      if (!lsns) ++stats_.failed_batches;
     }
-    if (written) {
-      if (sink_) {
-        std::vector<owned_entry> durable;
-        durable.reserve(entries.size());
-        for (auto& sub : batch) {
-          for (auto& r : sub.records) durable.push_back(std::move(r));  // sizes stay: complete() counts LSNs
-        }
-        sink_(*written, std::move(durable));
+    if (!lsns) {
+      complete(batch, durability_error(lsns.error()));
+      batch.clear();
+      continue;
+    }
+    std::uint64_t lsn = lsns->first_lsn;
+    for (auto& s : batch) {
+      s.first_lsn = lsn;
+      lsn += s.records.size();
+    }
+    if (!syncs_) {  // buffered: written is durable
+      feed_sink(batch, lsns->first_lsn);
+      complete(batch, {});
+      batch.clear();
+      continue;
+    }
+    complete(batch, {}, /*written_only=*/true);
+    {
+      std::lock_guard lock(mutex_);
+      unsynced_.push_back({std::move(batch), *lsns, false});
+    }
+    sync_wake_.notify_one();
+    batch.clear();  // moved-from: reset for reuse
+  }
+}
+
+void group_commit::sync_loop() {
+  std::vector<written> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      sync_wake_.wait(lock, [&] { return writer_done_ || !unsynced_.empty(); });
+      if (unsynced_.empty()) return;  // the writer ended and everything it wrote is settled
+    }
+    const journal::sync_result synced = writer_.sync();
+    {
+      std::lock_guard lock(mutex_);
+      if (!synced.error) ++stats_.syncs;
+      // A batch is settled once a sync covers it, or lost when its last LSN lies in the latest
+      // failed sync's range. That range starts right after the durable end and keeps growing until
+      // a sync succeeds, and every batch published before a failure is queued here before the
+      // writer writes anything else, so the latest range is the only one still to look at.
+      while (!unsynced_.empty()) {
+        auto& b = unsynced_.front();
+        const bool lost =
+            synced.lost_last != 0 && b.lsns.last_lsn >= synced.lost_first && b.lsns.last_lsn <= synced.lost_last;
+        if (!lost && b.lsns.last_lsn > synced.durable) break;
+        if (lost) ++stats_.failed_batches;
+        b.lost = lost;
+        ready.push_back(std::move(b));
+        unsynced_.pop_front();
       }
-      complete(batch, {}, *written);
-    } else {
-      complete(batch, durability_error(written.error()), 0);
     }
+    for (auto& b : ready) {
+      if (b.lost) {
+        complete(b.subs, make_error_code(errc::io_error));  // the written completions already ran
+        continue;
+      }
+      feed_sink(b.subs, b.lsns.first_lsn);
+      complete(b.subs, {});
+    }
+    ready.clear();
   }
 }
 

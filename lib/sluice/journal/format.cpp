@@ -35,7 +35,9 @@ std::optional<segment_header> decode_segment_header(std::span<const std::uint8_t
   if (std::memcmp(p, segment_magic.data(), segment_magic.size()) != 0) return std::nullopt;
   segment_header h;
   h.version = get32(p + 8);
-  if (h.version != format_version || get32(p + 12) != segment_header_size) return std::nullopt;
+  if (h.version < oldest_format_version || h.version > format_version || get32(p + 12) != segment_header_size) {
+    return std::nullopt;
+  }
   std::copy_n(p + 16, h.instance.size(), h.instance.begin());
   h.base_lsn = get64(p + 32);
   h.created_unix_ms = get64(p + 40);
@@ -43,7 +45,7 @@ std::optional<segment_header> decode_segment_header(std::span<const std::uint8_t
 }
 
 void encode_record(std::uint64_t lsn, std::uint64_t batch_first_lsn, record_type type, std::uint8_t flags,
-                   std::string_view payload, std::string& out) {
+                   std::string_view payload, std::string& out, std::uint16_t durable_lag) {
   const std::size_t start = out.size();
   put32(out, 0);  // header CRC, filled below
   put32(out, static_cast<std::uint32_t>(payload.size()));
@@ -51,7 +53,8 @@ void encode_record(std::uint64_t lsn, std::uint64_t batch_first_lsn, record_type
   put64(out, batch_first_lsn);
   out.push_back(static_cast<char>(type));
   out.push_back(static_cast<char>(flags));
-  out.append(2, '\0');
+  out.push_back(static_cast<char>(durable_lag & 0xffU));
+  out.push_back(static_cast<char>(durable_lag >> 8));
   put32(out, crc32c::mask(crc32c::value(payload.data(), payload.size())));
   const auto header_crc = crc32c::mask(crc32c::value(out.data() + start + 4, record_header_size - 4));
   for (int i = 0; i < 4; ++i)
@@ -69,8 +72,9 @@ std::optional<record_header> decode_record_header(std::span<const std::uint8_t> 
   h.batch_first_lsn = get64(p + 16);
   h.type = static_cast<record_type>(p[24]);
   h.flags = p[25];
+  h.durable_lag = static_cast<std::uint16_t>(p[26] | (p[27] << 8));
   h.payload_crc = get32(p + 28);
-  if (h.payload_length > max_record_payload || p[26] != 0 || p[27] != 0) return std::nullopt;
+  if (h.payload_length > max_record_payload) return std::nullopt;
   if (h.lsn == 0 || h.batch_first_lsn == 0 || h.batch_first_lsn > h.lsn) return std::nullopt;
   return h;
 }

@@ -15,7 +15,10 @@
 namespace sluice::journal {
 
 constexpr std::array<char, 8> segment_magic = {'S', 'L', 'U', 'I', 'C', 'E', 'J', 'L'};
-constexpr std::uint32_t format_version = 1;
+// Version 2 adds the durable lag to record headers (version 1 wrote 0 there, which was always true
+// of its writer); this build reads both and writes 2.
+constexpr std::uint32_t format_version = 2;
+constexpr std::uint32_t oldest_format_version = 1;
 constexpr std::size_t segment_header_size = 64;
 constexpr std::size_t record_header_size = 32;
 // Larger lengths are corruption: a message is at most 1 MiB of payload plus its metadata.
@@ -49,14 +52,33 @@ enum record_flags : std::uint8_t {
   batch_end = 1,  // the last record of a group-commit batch
 };
 
+// The writer syncs while it writes later batches, so a record says how far the journal was
+// durable when its batch was written: everything up to batch_first_lsn - 1 - durable_lag. Recovery
+// uses it to tell a torn write (never acknowledged) from damage to acknowledged records.
+constexpr std::uint16_t durable_lag_unknown = 0xFFFF;  // the durable end lies further back
+
 struct record_header {
   std::uint32_t payload_length = 0;
   std::uint64_t lsn = 0;
   std::uint64_t batch_first_lsn = 0;  // the first LSN of the batch this record belongs to
   record_type type = record_type::enqueue;
   std::uint8_t flags = 0;
+  std::uint16_t durable_lag = 0;  // see above
   std::uint32_t payload_crc = 0;  // masked
 };
+
+// The LSN up to which the journal was durable when this record's batch was written (0: nothing
+// known).
+[[nodiscard]] constexpr std::uint64_t durable_when_written(const record_header& h) noexcept {
+  if (h.durable_lag == durable_lag_unknown || h.batch_first_lsn <= h.durable_lag) return 0;
+  return h.batch_first_lsn - 1 - h.durable_lag;
+}
+// The lag to record for a batch starting at batch_first_lsn when everything up to `durable` is.
+[[nodiscard]] constexpr std::uint16_t durable_lag_of(std::uint64_t batch_first_lsn, std::uint64_t durable) noexcept {
+  if (durable + 1 >= batch_first_lsn) return 0;
+  const std::uint64_t lag = batch_first_lsn - 1 - durable;
+  return lag >= durable_lag_unknown ? durable_lag_unknown : static_cast<std::uint16_t>(lag);
+}
 
 // Appends the encoded segment header (segment_header_size bytes) to out.
 void encode(const segment_header& h, std::string& out);
@@ -65,7 +87,7 @@ void encode(const segment_header& h, std::string& out);
 
 // Appends a record (header and payload) to out.
 void encode_record(std::uint64_t lsn, std::uint64_t batch_first_lsn, record_type type, std::uint8_t flags,
-                   std::string_view payload, std::string& out);
+                   std::string_view payload, std::string& out, std::uint16_t durable_lag = 0);
 // nullopt when the header CRC fails or the length is out of range (the payload is not checked).
 [[nodiscard]] std::optional<record_header> decode_record_header(std::span<const std::uint8_t> bytes);
 

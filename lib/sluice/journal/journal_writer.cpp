@@ -1,4 +1,4 @@
-// Batch appends with segment rolls and failure handling (see journal_writer.hpp).
+// Batch writes and syncs with segment rolls and failure handling (see journal_writer.hpp).
 #include "sluice/journal/journal_writer.hpp"
 
 #include "sluice/journal/journal_recovery.hpp"
@@ -16,12 +16,29 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 }  // namespace
 
 journal_writer::journal_writer(fs::file_system& fs, writer_options options, std::uint64_t next_lsn)
-    : fs_(fs), options_(std::move(options)), next_lsn_(next_lsn == 0 ? 1 : next_lsn), void_(options_.initial_void) {}
+    : fs_(fs),
+      options_(std::move(options)),
+      next_lsn_(next_lsn == 0 ? 1 : next_lsn),
+      written_lsn_(next_lsn_ - 1),
+      durable_lsn_(next_lsn_ - 1),
+      void_(options_.initial_void) {}
 
-std::string journal_writer::current_segment() const { return segment_name_; }
+std::string journal_writer::current_segment() const {
+  std::lock_guard lock(mutex_);
+  return segment_name_;
+}
+
+std::uint64_t journal_writer::durable_lsn() const {
+  std::lock_guard lock(mutex_);
+  return durable_lsn_;
+}
+
+writer_stats journal_writer::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
 
 boost::system::error_code journal_writer::open_segment() {
-  file_.reset();
   const std::string name = segment_file_name(next_lsn_);
   const std::string path = options_.dir + "/" + name;
   auto opened = fs_.open(path, fs::open_mode::create_exclusive);
@@ -46,69 +63,144 @@ boost::system::error_code journal_writer::open_segment() {
   if (ec) {
     f.reset();
     (void)fs_.remove(path);  // best effort; recovery ignores a header-only segment
+    std::lock_guard lock(mutex_);
+    ++stats_.write_failures;
     return ec;
   }
-  file_ = std::move(f);
+  std::lock_guard lock(mutex_);
+  file_ = std::shared_ptr<fs::file>(std::move(f));
   segment_name_ = name;
   end_ = segment_header_size;
   ++stats_.segments;
   return {};
 }
 
-void journal_writer::seal(std::uint64_t first, std::uint64_t last) {
+void journal_writer::add_void(std::uint64_t first, std::uint64_t last) {
+  if (first > last) return;
   if (void_) {
     void_->first = std::min(void_->first, first);
     void_->second = std::max(void_->second, last);
   } else {
     void_.emplace(first, last);
   }
-  file_.reset();  // never written again
-  next_lsn_ = last + 1;
 }
 
-boost::system::result<std::uint64_t> journal_writer::append(std::span<const entry> batch) {
-  if (batch.empty()) return next_lsn_;
-  if (!file_ || end_ >= options_.segment_bytes) {
+boost::system::result<written_batch> journal_writer::write(std::span<const entry> batch) {
+  if (batch.empty()) {  // a barrier: durable once everything written before it is
+    std::lock_guard lock(mutex_);
+    return written_batch{written_lsn_ + 1, written_lsn_};
+  }
+  std::shared_ptr<fs::file> file;
+  std::uint64_t durable = 0;
+  {
+    std::unique_lock lock(mutex_);
+    if (file_ && (sealed_ || poisoned_ || end_ >= options_.segment_bytes)) {
+      // The next segment starts only once this one is durable to its end (or its sync failed):
+      // then only the newest segment can hold a torn write. The syncer may be at it already;
+      // otherwise this thread syncs (never both at once).
+      (void)sync_locked(lock);
+      if (poisoned_) add_void(lost_first_, next_lsn_ - 1);  // everything on it that was not durable
+      file_.reset();
+      sealed_ = false;
+      poisoned_ = false;
+    }
+    file = file_;
+    durable = durable_lsn_;
+  }
+  if (!file) {
     if (auto ec = open_segment()) return ec;
+    std::lock_guard lock(mutex_);
+    file = file_;
   }
   const std::uint64_t first = next_lsn_;
+  const std::uint16_t lag = durable_lag_of(first, durable);
   std::uint64_t lsn = first;
   buffer_.clear();
-  const std::size_t total = batch.size() + (void_ ? 1 : 0);
+  const auto pending_void = void_;
+  const std::size_t total = batch.size() + (pending_void ? 1 : 0);
   std::size_t index = 0;
   auto add = [&](record_type type, std::string_view payload) {
     ++index;
-    encode_record(lsn++, first, type, index == total ? batch_end : 0, payload, buffer_);
+    encode_record(lsn++, first, type, index == total ? batch_end : 0, payload, buffer_, lag);
   };
-  std::string void_payload;
-  if (void_) {
-    void_payload = encode_void_range(void_->first, void_->second);
-    add(record_type::void_range, void_payload);
-  }
+  if (pending_void) add(record_type::void_range, encode_void_range(pending_void->first, pending_void->second));
   for (const auto& e : batch) add(e.type, e.payload);
   const std::uint64_t last = lsn - 1;
+  const written_batch out{pending_void ? first + 1 : first, last};
 
-  if (auto ec = file_->write_at(end_, bytes_of(buffer_))) {
+  if (auto ec = file->write_at(end_, bytes_of(buffer_))) {
+    // Cut back to the last good end (best effort: the void range covers the batch either way);
+    // the segment takes nothing more, and its earlier batches stay (the syncer makes them durable).
+    (void)file->truncate(end_);
+    std::lock_guard lock(mutex_);
     ++stats_.write_failures;
-    // Cut back to the last good end; if the cut is durable, nothing of the batch can reappear
-    // and its LSNs can be reused.
-    if (!file_->truncate(end_) && !file_->sync_data()) return ec;
-    seal(first, last);
+    sealed_ = true;
+    add_void(first, last);
+    next_lsn_ = last + 1;
     return ec;
   }
-  if (auto ec = options_.sync ? file_->sync_data() : boost::system::error_code{}) {
-    ++stats_.sync_failures;
-    seal(first, last);  // never retry an fsync on this segment
-    return ec;
+  std::lock_guard lock(mutex_);
+  end_ += buffer_.size();
+  next_lsn_ = last + 1;
+  if (poisoned_) {
+    // A sync of this segment failed while the batch was being written: it fails too (the void
+    // range recorded at the next roll reaches its last LSN), and the void it carried is still owed.
+    return make_error_code(boost::system::errc::io_error);
   }
-  ++stats_.syncs;
+  void_.reset();
+  written_lsn_ = last;
+  if (!options_.sync) {
+    durable_lsn_ = last;  // buffered: written is all there is
+    durable_changed_.notify_all();
+  }
   ++stats_.batches;
   stats_.records += total;
   stats_.bytes += buffer_.size();
-  end_ += buffer_.size();
-  next_lsn_ = last + 1;
-  void_.reset();
-  return void_payload.empty() ? first : first + 1;
+  return out;
+}
+
+sync_result journal_writer::sync() {
+  std::unique_lock lock(mutex_);
+  return sync_locked(lock);
+}
+
+sync_result journal_writer::sync_locked(std::unique_lock<std::mutex>& lock) {
+  // One sync at a time, whichever thread runs it (the syncer, or the writer at a roll).
+  durable_changed_.wait(lock, [&] { return !syncing_; });
+  if (poisoned_ || !file_ || written_lsn_ <= durable_lsn_ || !options_.sync) {
+    return {durable_lsn_, lost_first_, lost_last_, {}};
+  }
+  const std::shared_ptr<fs::file> file = file_;
+  const std::uint64_t target = written_lsn_;
+  syncing_ = true;
+  lock.unlock();
+  // Outside the lock: the writer goes on writing the next batches meanwhile. It never rolls while
+  // this runs (a roll syncs first, and waits for this one), so `file` is still the segment.
+  const boost::system::error_code ec = file->sync_data();
+  lock.lock();
+  syncing_ = false;
+  durable_changed_.notify_all();
+  if (!ec) {
+    durable_lsn_ = std::max(durable_lsn_, target);
+    ++stats_.syncs;
+    return {durable_lsn_, lost_first_, lost_last_, {}};
+  }
+  // Never retried on this segment (fsyncgate): everything written to it and not yet durable is
+  // lost, including batches the writer finishes after this.
+  ++stats_.sync_failures;
+  poisoned_ = true;
+  lost_first_ = durable_lsn_ + 1;
+  lost_last_ = written_lsn_;
+  return {durable_lsn_, lost_first_, lost_last_, ec};
+}
+
+boost::system::result<std::uint64_t> journal_writer::append(std::span<const entry> batch) {
+  auto written = write(batch);
+  if (!written) return written.error();
+  if (batch.empty()) return written->first_lsn;
+  const auto synced = sync();
+  if (synced.error) return synced.error;
+  return written->first_lsn;
 }
 
 }  // namespace sluice::journal

@@ -95,12 +95,14 @@ segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t exp
   const std::uint64_t last_good = out.next_lsn - 1;
   if (!last) return fail(off, last_good, damage + " in a sealed segment");
   if (provable) return fail(off, last_good, damage);
-  // A whole valid record of a later batch after the damage proves the damaged batch was synced.
+  // A whole valid record after the damage whose batch was written once the damaged batch was
+  // durable proves the damage is not a torn write.
   for (std::size_t probe = off + 1; probe + record_header_size <= bytes.size(); ++probe) {
-    if (auto later = whole_record_at(bytes, probe); later && later->batch_first_lsn != batch_first) {
+    if (auto later = whole_record_at(bytes, probe); later && durable_when_written(*later) >= batch_first) {
       return fail(off, last_good,
-                  damage + "; a valid record of a later batch (LSN " + std::to_string(later->lsn) +
-                      ") follows at offset " + std::to_string(probe));
+                  damage + "; a valid record (LSN " + std::to_string(later->lsn) + ", at offset " +
+                      std::to_string(probe) + ") was written after LSN " +
+                      std::to_string(durable_when_written(*later)) + " was durable");
     }
   }
   const bool zeros = all_zero(bytes.subspan(batch_start));

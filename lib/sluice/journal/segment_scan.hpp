@@ -3,11 +3,13 @@
 // writer never acknowledged, cut and reported), or in corruption (fail closed, naming the offset
 // and LSNs).
 //
-// The rule that separates the two: the writer starts a batch only after the previous batch's
-// fdatasync returned, so only the final batch of the final segment can be torn. Damage there is a
-// torn tail; damage anywhere else, or followed by a whole valid record of a later batch, is
-// corruption. Zero-filled tails (a file extended by a crash) are torn tails. A length is used only
-// after the header CRC that covers it has been verified.
+// The rule that separates the two: every record says how far the journal was durable when its
+// batch was written (format.hpp, durable_lag). The writer keeps writing while a sync runs, so the
+// batches written after the last completed sync may all be torn, in any order; a batch that had
+// been synced cannot be. Damage is a torn tail when no whole valid record after it proves the
+// damaged batch durable; damage in a sealed segment, a CRC-valid record out of place, or damage
+// followed by such a proof is corruption. Zero-filled tails (a file extended by a crash) are torn
+// tails. A length is used only after the header CRC that covers it has been verified.
 // Thread-safety: a pure function.
 #pragma once
 

@@ -2,7 +2,9 @@
 // tails cut durably; ENOSPC and EIO on write; failed fsyncs (fsyncgate) voided, never resurrected;
 // corruption failing closed (or salvaged); read errors as errors; and crash-point enumeration:
 // the power fails at every I/O operation of a workload, under each damage model, and recovery
-// must return exactly the acknowledged batches, plus at most the one batch in doubt, whole.
+// must return exactly the acknowledged batches, plus at most the one batch in doubt, whole; and the
+// same for a pipelined writer (several batches written per sync), where a process crash keeps every
+// written batch and a power loss keeps the synced ones plus a prefix of the rest.
 #include "../../print.hpp"
 #include "sluice/error.hpp"
 #include "sluice/fs/simulated_disk.hpp"
@@ -186,6 +188,91 @@ enumeration enumerate_crashes(broken how) {
   return out;
 }
 
+// Power loss at every I/O operation of a pipelined workload: batches are written `depth` at a
+// time between syncs (what the group-commit writer does while a sync runs), with segment rolls.
+// Under a process crash recovery returns every written batch (the checkouts that handlers started
+// on are never lost); under a power loss every synced batch plus a prefix of the written ones,
+// whole batches in order.
+enumeration enumerate_pipelined_crashes(broken how, int depth) {
+  constexpr int batches = 24;
+  enumeration out;
+  auto run = [&](fs::file_system& layer, std::vector<int>& written, std::vector<int>& synced) {
+    j::journal_writer w(layer, small_segments(), 1);
+    std::vector<int> unsynced;
+    for (int b = 0; b < batches; ++b) {
+      std::vector<std::string> payloads;
+      for (int r = 0; r < 1 + b % 3; ++r) payloads.push_back(payload_of(b, r));
+      std::vector<j::entry> entries;
+      for (const auto& p : payloads) entries.push_back({j::record_type::enqueue, p});
+      if (!w.write(entries)) return;
+      written.push_back(b);
+      unsynced.push_back(b);
+      if (static_cast<int>(unsynced.size()) == depth || b + 1 == batches) {
+        if (w.sync().error) return;
+        synced.insert(synced.end(), unsynced.begin(), unsynced.end());
+        unsynced.clear();
+      }
+    }
+  };
+  {
+    auto disk = fresh_disk();
+    broken_fs layer(*disk, how);
+    const auto before = disk->operations();
+    std::vector<int> written;
+    std::vector<int> synced;
+    run(layer, written, synced);
+    BOOST_REQUIRE(synced.size() == static_cast<std::size_t>(batches));
+    out.operations = disk->operations() - before;
+  }
+  for (std::uint64_t crash = 1; crash <= out.operations + 1; ++crash) {
+    for (auto model :
+         {fs::damage::process_crash, fs::damage::lose_unsynced, fs::damage::torn_unsynced, fs::damage::zero_extend}) {
+      auto disk = fresh_disk();
+      disk->crash_at(crash);
+      std::vector<int> written;
+      std::vector<int> synced;
+      {
+        broken_fs layer(*disk, how);
+        run(layer, written, synced);
+      }
+      auto image = disk->image(model, crash * 11 + static_cast<std::uint64_t>(model));
+      const std::string where = "depth " + std::to_string(depth) + ", crash at op " + std::to_string(crash) +
+                                ", damage model " + std::to_string(static_cast<int>(model)) + ": ";
+      std::string detail;
+      auto r = recover(*image, &detail);
+      ++out.recoveries;
+      if (!r) {
+        out.violations.push_back(where + "recovery failed: " + detail);
+        continue;
+      }
+      const auto got = payloads(*r);
+      bool ok = false;
+      if (model == fs::damage::process_crash) {
+        ok = got == expected_records(written);
+      } else {
+        for (std::size_t n = synced.size(); n <= written.size() && !ok; ++n) {
+          ok = got ==
+               expected_records(std::vector<int>(written.begin(), written.begin() + static_cast<std::ptrdiff_t>(n)));
+        }
+      }
+      if (!ok) {
+        out.violations.push_back(where + "recovered " + std::to_string(got.size()) + " records; written " +
+                                 std::to_string(expected_records(written).size()) + ", synced " +
+                                 std::to_string(expected_records(synced).size()));
+        continue;
+      }
+      out.in_doubt_kept += got.size() > expected_records(synced).size();
+      j::journal_writer w2(*image, small_segments(), r->next_lsn);
+      if (!append_batch(w2, 100)) out.violations.push_back(where + "cannot append after recovery");
+      auto again = recover(*image, &detail);
+      if (!again || again->records.size() != r->records.size() + 2) {
+        out.violations.push_back(where + "second recovery differs: " + detail);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(journal_suite)
@@ -345,6 +432,58 @@ BOOST_AUTO_TEST_CASE(power_loss_at_every_io_operation_keeps_exactly_the_acknowle
   BOOST_TEST(result.violations.empty(), (result.violations.empty() ? std::string() : result.violations.front()));
   BOOST_TEST_MESSAGE(result.operations << " I/O operations x 4 damage models: " << result.recoveries << " recoveries, "
                                        << result.in_doubt_kept << " kept the batch in doubt");
+}
+
+BOOST_AUTO_TEST_CASE(a_pipelined_writer_keeps_every_written_batch_in_a_crash_and_every_synced_one_in_a_power_loss) {
+  for (int depth : {2, 3, 5}) {
+    const auto result = enumerate_pipelined_crashes(broken::none, depth);
+    BOOST_TEST(result.violations.empty(), (result.violations.empty() ? std::string() : result.violations.front()));
+    BOOST_TEST_MESSAGE("depth " << depth << ": " << result.operations
+                                << " I/O operations x 4 damage models: " << result.recoveries << " recoveries, "
+                                << result.in_doubt_kept << " kept written batches beyond the synced ones");
+  }
+  BOOST_TEST(!enumerate_pipelined_crashes(broken::ack_before_fsync, 3).violations.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_sync_fails_every_batch_written_to_its_segment_and_none_resurrects) {
+  for (bool gate : {false, true}) {
+    auto disk = fresh_disk();
+    disk->set_fsyncgate(gate);
+    std::vector<int> acked;
+    j::journal_writer w(*disk, small_segments(), 1);
+    BOOST_REQUIRE(append_batch(w, 0));
+    acked.push_back(0);
+    auto write = [&](int b) {
+      std::vector<std::string> payloads;
+      for (int r = 0; r < 1 + b % 3; ++r) payloads.push_back(payload_of(b, r));
+      std::vector<j::entry> entries;
+      for (const auto& p : payloads) entries.push_back({j::record_type::enqueue, p});
+      return w.write(entries);
+    };
+    const auto b1 = write(1);
+    const auto b2 = write(2);
+    BOOST_REQUIRE(b1 && b2);
+    disk->fail(fs::op_kind::sync, 1, EIO, false);
+    const auto failed = w.sync();
+    BOOST_TEST(failed.error.failed());
+    BOOST_TEST(failed.lost_first == b1->first_lsn);
+    BOOST_TEST(failed.lost_last == b2->last_lsn);
+    BOOST_TEST(failed.durable == b1->first_lsn - 1);
+    // The next sync does not touch that segment: its "success" would mean nothing.
+    BOOST_TEST(!w.sync().error.failed());
+    BOOST_TEST(w.durable_lsn() == b1->first_lsn - 1);
+    for (int b = 3; b < 9; ++b) {
+      BOOST_REQUIRE(append_batch(w, b));
+      acked.push_back(b);
+    }
+    for (auto model : {fs::damage::process_crash, fs::damage::lose_unsynced, fs::damage::torn_unsynced}) {
+      auto image = disk->image(model, 9);
+      auto r = recover(*image);
+      BOOST_REQUIRE(r.has_value());
+      BOOST_TEST(payloads(*r) == expected_records(acked), boost::test_tools::per_element());
+      BOOST_TEST(r->voided > 0U);
+    }
+  }
 }
 
 // The oracle is not vacuous: a writer that acknowledges before its data is synced, or that never

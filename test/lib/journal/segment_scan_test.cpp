@@ -1,6 +1,9 @@
 // Journal torture on the segment scanner: truncation at every byte offset of the last 8 batches,
 // every single-bit flip in the last 16 records and in the segment header, zero-filled tails,
-// corrupted lengths, LSN gaps and damage in sealed segments. Damage is always reported (torn tail
+// corrupted lengths, LSN gaps and damage in sealed segments; for a pipelined writer (batches
+// written while earlier ones were being synced), truncation and bit flips at every byte of the last
+// pipeline depth + 8 batches, where damage is a torn tail exactly when no later record proves the
+// damaged batch durable. Damage is always reported (torn tail
 // or corruption); what is returned is always an unaltered prefix of complete batches.
 #include "sluice/journal/segment_scan.hpp"
 #include "sluice/journal/crc32c.hpp"
@@ -61,6 +64,51 @@ bool is_prefix(const j::segment_scan& s, const built& b) {
     if (std::string(reinterpret_cast<const char*>(p.data()), p.size()) != b.payloads[i]) return false;
   }
   return true;
+}
+
+// A segment as a pipelined writer leaves it: batch i was written while batches i - depth + 1 ..
+// i - 1 were still being synced, so it records the journal durable only up to batch i - depth.
+struct pipelined {
+  built b;
+  std::vector<std::uint64_t> first_lsn;  // per batch
+  std::vector<std::uint64_t> durable;    // per batch: what its records say was durable
+};
+
+pipelined build_pipelined(int batches, int depth, std::uint32_t seed, bool record_lag = true) {
+  std::mt19937 rng(seed);
+  pipelined p;
+  j::segment_header h;
+  h.base_lsn = 1;
+  j::encode(h, p.b.bytes);
+  std::uint64_t lsn = 1;
+  std::vector<std::uint64_t> last_lsn;
+  for (int i = 0; i < batches; ++i) {
+    const int n = 1 + static_cast<int>(rng() % 3);
+    const std::uint64_t first = lsn;
+    const std::uint64_t durable = i >= depth ? last_lsn[static_cast<std::size_t>(i - depth)] : 0;
+    const std::uint16_t lag = record_lag ? j::durable_lag_of(first, durable) : 0;
+    for (int r = 0; r < n; ++r) {
+      std::string payload(8 + rng() % 40, '\0');
+      for (auto& c : payload) c = static_cast<char>(rng());
+      p.b.record_starts.push_back(p.b.bytes.size());
+      j::encode_record(lsn, first, j::record_type::enqueue, r + 1 == n ? j::batch_end : 0, payload, p.b.bytes, lag);
+      p.b.payloads.push_back(payload);
+      ++lsn;
+    }
+    last_lsn.push_back(lsn - 1);
+    p.first_lsn.push_back(first);
+    p.durable.push_back(durable);
+    p.b.batch_ends.push_back(p.b.bytes.size());
+    p.b.records_before_batch_end.push_back(p.b.payloads.size());
+  }
+  return p;
+}
+
+// The batch holding byte `offset` (past the header).
+std::size_t batch_at(const built& b, std::size_t offset) {
+  std::size_t k = 0;
+  while (b.batch_ends[k] <= offset) ++k;
+  return k;
 }
 
 }  // namespace
@@ -182,6 +230,90 @@ BOOST_AUTO_TEST_CASE(an_lsn_gap_or_a_foreign_segment_fails_closed) {
   const auto s = j::scan_segment(view(c.bytes + tail), 1, true);
   BOOST_REQUIRE(s.corrupt.has_value());
   BOOST_TEST(s.corrupt->after_lsn == c.payloads.size());
+}
+
+BOOST_AUTO_TEST_CASE(the_durable_lag_round_trips_and_saturates) {
+  BOOST_TEST(j::durable_lag_of(10, 9) == 0U);  // everything before the batch was durable
+  BOOST_TEST(j::durable_lag_of(10, 4) == 5U);
+  BOOST_TEST(j::durable_lag_of(1, 0) == 0U);  // nothing before LSN 1
+  BOOST_TEST(j::durable_lag_of(1'000'000, 1) == j::durable_lag_unknown);
+  std::string rec;
+  j::encode_record(10, 10, j::record_type::ack, j::batch_end, "x", rec, j::durable_lag_of(10, 4));
+  const auto h = j::decode_record_header({reinterpret_cast<const std::uint8_t*>(rec.data()), rec.size()});
+  BOOST_REQUIRE(h.has_value());
+  BOOST_TEST(j::durable_when_written(*h) == 4U);
+  j::record_header unknown = *h;
+  unknown.durable_lag = j::durable_lag_unknown;
+  BOOST_TEST(j::durable_when_written(unknown) == 0U);
+}
+
+// Batches written after the last completed sync may all be torn, the earlier ones intact or not,
+// in any order; the batch before them cannot be. The lag each record carries is what tells the
+// two apart: the same damage with the lag left at 0 (as a writer that waits for each sync writes
+// it) is refused as corruption.
+BOOST_AUTO_TEST_CASE(torn_batches_written_during_a_sync_are_cut_not_refused) {
+  constexpr int depth = 4;
+  const auto p = build_pipelined(12, depth, 21);
+  // Damage the third-to-last batch; the two after it survive whole but were written before it
+  // was durable.
+  const std::size_t k = p.b.batch_ends.size() - 3;
+  std::string damaged = p.b.bytes;
+  damaged[p.b.batch_ends[k] - 2] ^= 0x10;
+  const auto s = j::scan_segment(view(damaged), 1, true);
+  BOOST_REQUIRE(s.torn.has_value());
+  BOOST_TEST(!s.corrupt.has_value());
+  BOOST_TEST(s.records.size() == p.b.records_before_batch_end[k - 1]);
+  BOOST_TEST(s.torn->offset == p.b.batch_ends[k - 1]);
+  BOOST_TEST(is_prefix(s, p.b));
+
+  const auto unlagged = build_pipelined(12, depth, 21, /*record_lag=*/false);
+  std::string same = unlagged.b.bytes;
+  same[unlagged.b.batch_ends[k] - 2] ^= 0x10;
+  BOOST_TEST(j::scan_segment(view(same), 1, true).corrupt.has_value());
+
+  // Damage to a batch that a later record proves durable fails closed.
+  const std::size_t proven = p.b.batch_ends.size() - depth - 2;
+  std::string flipped = p.b.bytes;
+  flipped[p.b.batch_ends[proven] - 2] ^= 0x10;
+  const auto c = j::scan_segment(view(flipped), 1, true);
+  BOOST_REQUIRE(c.corrupt.has_value());
+  BOOST_TEST(c.corrupt->reason.find("was durable") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(pipelined_torture_every_offset_of_the_last_batches) {
+  constexpr int depth = 3;
+  constexpr int batches = 40;
+  const auto p = build_pipelined(batches, depth, 22);
+  const auto& b = p.b;
+  const std::size_t from = b.batch_ends[batches - depth - 8 - 1];
+  std::size_t torn = 0;
+  std::size_t refused = 0;
+  for (std::size_t off = from; off < b.bytes.size(); ++off) {
+    const std::size_t k = batch_at(b, off);
+    const std::size_t kept = k == 0 ? 0 : b.records_before_batch_end[k - 1];
+    // Cut here: nothing after the damage survives to prove anything, so it is always torn.
+    const auto cut = j::scan_segment(view(b.bytes.substr(0, off)), 1, true);
+    BOOST_TEST((cut.torn.has_value() || off == b.batch_ends[k - 1]), "cut at " << off);
+    BOOST_TEST(!cut.corrupt.has_value(), "cut at " << off);
+    BOOST_TEST(cut.records.size() == kept, "cut at " << off);
+    // Flip a bit here: corruption exactly when a later batch says batch k was durable.
+    bool proven = false;
+    for (std::size_t later = k + 1; later < b.batch_ends.size(); ++later) proven |= p.durable[later] >= p.first_lsn[k];
+    std::string damaged = b.bytes;
+    damaged[off] ^= static_cast<char>(1U << (off % 8));
+    const auto s = j::scan_segment(view(damaged), 1, true);
+    BOOST_TEST(is_prefix(s, b), "flip at " << off);
+    if (proven) {
+      BOOST_TEST(s.corrupt.has_value(), "flip at " << off << " in batch " << k);
+      ++refused;
+    } else {
+      BOOST_TEST((s.torn.has_value() && s.records.size() == kept), "flip at " << off << " in batch " << k);
+      ++torn;
+    }
+  }
+  BOOST_TEST(torn > 0U);
+  BOOST_TEST(refused > 0U);
+  BOOST_TEST_MESSAGE(torn << " offsets torn (written after the last sync), " << refused << " refused");
 }
 
 BOOST_AUTO_TEST_CASE(segment_names_sort_by_lsn_and_parse_back) {
