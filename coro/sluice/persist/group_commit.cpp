@@ -23,8 +23,8 @@ error_code durability_error(const error_code& io) {
 
 group_commit::group_commit(fs::file_system& fs, journal::writer_options options, std::uint64_t next_lsn,
                            asio::any_io_executor fallback, durable_sink sink, std::size_t max_batch_bytes)
-    : writer_(fs, options, next_lsn),
-      syncs_(options.sync),
+    : syncs_(options.sync),
+      writer_(fs, std::move(options), next_lsn),
       fallback_(std::move(fallback)),
       sink_(std::move(sink)),
       max_batch_bytes_(max_batch_bytes),
@@ -60,8 +60,13 @@ void group_commit::stop() {
 }
 
 group_commit_stats group_commit::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
+  group_commit_stats s;
+  {
+    std::lock_guard lock(mutex_);
+    s = stats_;
+  }
+  s.syncs = writer_.stats().syncs;
+  return s;
 }
 
 journal::writer_stats group_commit::writer_stats() const { return writer_.stats(); }
@@ -105,8 +110,8 @@ void group_commit::write_loop() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) {  // stopping, and everything written
-        writer_done_ = true;
+      if (queue_.empty()) {   // stopping, and everything written
+        writer_done_ = true;  // the syncer settles what is left
         lock.unlock();
         sync_wake_.notify_one();
         return;
@@ -160,47 +165,49 @@ void group_commit::write_loop() {
       std::lock_guard lock(mutex_);
       unsynced_.push_back({std::move(batch), *lsns, false});
     }
-    sync_wake_.notify_one();
     batch.clear();  // moved-from: reset for reuse
+    sync_wake_.notify_one();
   }
 }
 
 void group_commit::sync_loop() {
-  std::vector<written> ready;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       sync_wake_.wait(lock, [&] { return writer_done_ || !unsynced_.empty(); });
       if (unsynced_.empty()) return;  // the writer ended and everything it wrote is settled
     }
-    const journal::sync_result synced = writer_.sync();
-    {
-      std::lock_guard lock(mutex_);
-      if (!synced.error) ++stats_.syncs;
-      // A batch is settled once a sync covers it, or lost when its last LSN lies in the latest
-      // failed sync's range. That range starts right after the durable end and keeps growing until
-      // a sync succeeds, and every batch published before a failure is queued here before the
-      // writer writes anything else, so the latest range is the only one still to look at.
-      while (!unsynced_.empty()) {
-        auto& b = unsynced_.front();
-        const bool lost =
-            synced.lost_last != 0 && b.lsns.last_lsn >= synced.lost_first && b.lsns.last_lsn <= synced.lost_last;
-        if (!lost && b.lsns.last_lsn > synced.durable) break;
-        if (lost) ++stats_.failed_batches;
-        b.lost = lost;
-        ready.push_back(std::move(b));
-        unsynced_.pop_front();
-      }
+    settle(writer_.sync());
+  }
+}
+
+void group_commit::settle(const journal::sync_result& synced) {
+  // The syncer thread only, so durable completions and the sink follow LSN order.
+  std::vector<written> ready;
+  {
+    std::lock_guard lock(mutex_);
+    // A batch is settled once a sync covers it, or lost when its last LSN lies in the latest
+    // failed sync's range. That range starts right after the durable end and keeps growing until
+    // a sync succeeds, and every batch published before a failure is queued here before the
+    // writer writes anything else, so the latest range is the only one still to look at.
+    while (!unsynced_.empty()) {
+      auto& b = unsynced_.front();
+      const bool lost =
+          synced.lost_last != 0 && b.lsns.last_lsn >= synced.lost_first && b.lsns.last_lsn <= synced.lost_last;
+      if (!lost && b.lsns.last_lsn > synced.durable) break;
+      if (lost) ++stats_.failed_batches;
+      b.lost = lost;
+      ready.push_back(std::move(b));
+      unsynced_.pop_front();
     }
-    for (auto& b : ready) {
-      if (b.lost) {
-        complete(b.subs, make_error_code(errc::io_error));  // the written completions already ran
-        continue;
-      }
-      feed_sink(b.subs, b.lsns.first_lsn);
-      complete(b.subs, {});
+  }
+  for (auto& b : ready) {
+    if (b.lost) {
+      complete(b.subs, make_error_code(errc::io_error));  // the written completions already ran
+      continue;
     }
-    ready.clear();
+    feed_sink(b.subs, b.lsns.first_lsn);
+    complete(b.subs, {});
   }
 }
 

@@ -2,7 +2,9 @@
 // next batch (one write call for many enqueues), and a syncer thread makes what was written
 // durable (one fdatasync covers every batch written before it started). The writer does not wait
 // for the sync: it writes the next batch while the previous one is being synced, so a sync covers
-// everything that arrived during the one before it. Submissions complete either once written
+// everything that arrived during the one before it.
+// (Letting an idle writer sync by itself saves a lone producer one thread hop, but halved the
+// consume-and-ack flow: checkouts that arrive during that sync wait for it.) Submissions complete either once written
 // (in the kernel: survives a crash of the process, not a power loss; the checkout before a
 // handler runs) or once durable (enqueues, flushes, acks). Durable completions follow LSN order; a
 // completion runs on its handler's associated executor (or the fallback executor), never on an
@@ -49,7 +51,7 @@ struct group_commit_stats {
   std::uint64_t records = 0;
   std::uint64_t failed_batches = 0;
   std::uint64_t largest_batch = 0;  // submissions in one batch
-  std::uint64_t syncs = 0;          // completed syncs (each covers one or more batches)
+  std::uint64_t syncs = 0;          // fdatasyncs that succeeded (each covers one or more batches)
 };
 
 class group_commit {
@@ -94,13 +96,14 @@ class group_commit {
   };
   void write_loop();
   void sync_loop();
+  void settle(const journal::sync_result& synced);
   // Posts the completions of `subs` that are still owed (all of them with an error) and counts
   // them done.
   void complete(std::vector<submission>& subs, boost::system::error_code ec, bool written_only = false);
   void feed_sink(std::vector<submission>& subs, std::uint64_t first_lsn);
 
+  const bool syncs_;  // before writer_: read from the options the writer is moved
   journal::journal_writer writer_;
-  const bool syncs_;
   boost::asio::any_io_executor fallback_;
   durable_sink sink_;
   const std::size_t max_batch_bytes_;
