@@ -149,10 +149,7 @@ boost::system::result<written_batch> journal_writer::write(std::span<const entry
   }
   void_.reset();
   written_lsn_ = last;
-  if (!options_.sync) {
-    durable_lsn_ = last;  // buffered: written is all there is
-    durable_changed_.notify_all();
-  }
+  if (!options_.sync) durable_lsn_ = last;  // buffered: written is all there is
   ++stats_.batches;
   stats_.records += total;
   stats_.bytes += buffer_.size();
@@ -166,7 +163,7 @@ sync_result journal_writer::sync() {
 
 sync_result journal_writer::sync_locked(std::unique_lock<std::mutex>& lock) {
   // One sync at a time, whichever thread runs it (the syncer, or the writer at a roll).
-  durable_changed_.wait(lock, [&] { return !syncing_; });
+  sync_done_.wait(lock, [&] { return !syncing_; });
   if (poisoned_ || !file_ || written_lsn_ <= durable_lsn_ || !options_.sync) {
     return {durable_lsn_, lost_first_, lost_last_, {}};
   }
@@ -179,7 +176,7 @@ sync_result journal_writer::sync_locked(std::unique_lock<std::mutex>& lock) {
   const boost::system::error_code ec = file->sync_data();
   lock.lock();
   syncing_ = false;
-  durable_changed_.notify_all();
+  sync_done_.notify_all();
   if (!ec) {
     durable_lsn_ = std::max(durable_lsn_, target);
     ++stats_.syncs;

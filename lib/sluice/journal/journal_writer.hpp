@@ -117,8 +117,8 @@ class journal_writer {
   std::string buffer_;
 
   mutable std::mutex mutex_;
-  std::condition_variable durable_changed_;
-  std::shared_ptr<fs::file> file_;  // the current segment (null: open one at the next write)
+  std::condition_variable sync_done_;  // syncing_ went false
+  std::shared_ptr<fs::file> file_;     // the current segment (null: open one at the next write)
   std::string segment_name_;
   std::uint64_t written_lsn_;  // the last LSN written to file_ (or before it)
   std::uint64_t durable_lsn_;

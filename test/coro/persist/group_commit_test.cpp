@@ -4,6 +4,7 @@
 // submissions with disk_full or io_error and the writer serves again afterwards, and what was acknowledged is what
 // recovery reads back. Runs against the simulated disk and, once, against the real file system.
 #include "sluice/persist/group_commit.hpp"
+#include "../../forwarding_fs.hpp"
 #include "../../print.hpp"
 #include "sluice/error.hpp"
 #include "sluice/fs/simulated_disk.hpp"
@@ -44,9 +45,9 @@ std::vector<owned_entry> one(std::string payload) {
 }
 
 // Wraps a file system so that fdatasync blocks until the test opens the gate.
-class gated_fs final : public fs::file_system {
+class gated_fs final : public sluice_test::forwarding_fs {
  public:
-  explicit gated_fs(fs::file_system& inner) : inner_(inner) {}
+  using forwarding_fs::forwarding_fs;
   void close_gate() {
     std::lock_guard lock(mutex_);
     open_ = false;
@@ -68,46 +69,36 @@ class gated_fs final : public fs::file_system {
     changed_.wait(lock, [&] { return open_; });
     --waiting_;
   }
-  boost::system::result<std::unique_ptr<fs::file>> open(const std::string& p, fs::open_mode m) override {
-    auto f = inner_.open(p, m);
-    if (!f) return f;
-    return std::unique_ptr<fs::file>(std::make_unique<gated_file>(std::move(*f), *this));
-  }
-  fs::error_code sync_dir(const std::string& d) override { return inner_.sync_dir(d); }
-  fs::error_code remove(const std::string& p) override { return inner_.remove(p); }
-  fs::error_code rename(const std::string& a, const std::string& b) override { return inner_.rename(a, b); }
-  boost::system::result<std::vector<std::string>> list(const std::string& d) override { return inner_.list(d); }
-  fs::error_code create_dir(const std::string& d) override { return inner_.create_dir(d); }
-  boost::system::result<std::unique_ptr<fs::dir_lock>> lock(const std::string& p, const std::string& h,
-                                                            std::string& c) override {
-    return inner_.lock(p, h, c);
-  }
 
  private:
-  class gated_file final : public fs::file {
+  class gated_file final : public sluice_test::forwarding_file {
    public:
-    gated_file(std::unique_ptr<fs::file> f, gated_fs& gate) : f_(std::move(f)), gate_(gate) {}
-    fs::error_code write_at(std::uint64_t o, std::span<const std::uint8_t> d) override { return f_->write_at(o, d); }
-    fs::error_code read_at(std::uint64_t o, std::span<std::uint8_t> d, std::size_t& got) override {
-      return f_->read_at(o, d, got);
-    }
+    gated_file(std::unique_ptr<fs::file> f, gated_fs& gate) : forwarding_file(std::move(f)), gate_(gate) {}
     fs::error_code sync_data() override {
       gate_.pass();
-      return f_->sync_data();
+      return forwarding_file::sync_data();
     }
-    fs::error_code truncate(std::uint64_t n) override { return f_->truncate(n); }
-    boost::system::result<std::uint64_t> size() override { return f_->size(); }
 
    private:
-    std::unique_ptr<fs::file> f_;
     gated_fs& gate_;
   };
-  fs::file_system& inner_;
+  std::unique_ptr<fs::file> wrap(std::unique_ptr<fs::file> f) override {
+    return std::make_unique<gated_file>(std::move(f), *this);
+  }
   std::mutex mutex_;
   std::condition_variable changed_;
   bool open_ = true;
   int waiting_ = 0;
 };
+
+// Runs the application's context until `done()` holds (completions come from the I/O threads).
+template <class Done>
+void run_until(asio::io_context& app, Done done) {
+  while (!done()) {
+    app.restart();
+    app.run_for(std::chrono::milliseconds(1));
+  }
+}
 
 struct results {
   std::mutex mutex;
@@ -211,17 +202,11 @@ BOOST_AUTO_TEST_CASE(a_written_submission_completes_while_the_sync_runs_and_writ
   BOOST_REQUIRE(!disk.create_dir("/j"));
   gated_fs gate(disk);
   asio::io_context app;
-  auto run_until = [&](auto pred) {
-    while (!pred()) {
-      app.restart();
-      app.run_for(std::chrono::milliseconds(1));
-    }
-  };
   group_commit gc(gate, options_for("/j"), 1, app.get_executor());
   // The first batch's segment header is synced by the writer before the gate closes.
   bool first = false;
   gc.submit(one("first"), [&](error_code ec, std::uint64_t) { first = !ec; });
-  run_until([&] { return first; });
+  run_until(app, [&] { return first; });
   gate.close_gate();
   bool durable = false;
   gc.submit(one("enqueue"), [&](error_code ec, std::uint64_t) { durable = !ec; });
@@ -233,12 +218,12 @@ BOOST_AUTO_TEST_CASE(a_written_submission_completes_while_the_sync_runs_and_writ
       one("checkout"), [&](error_code ec, std::uint64_t lsn) { checkout_lsn = ec ? 0 : lsn; },
       sluice::persist::completes::written);
   gc.submit({}, [&](error_code ec, std::uint64_t) { flushed = !ec; });
-  run_until([&] { return checkout_lsn != 0; });
+  run_until(app, [&] { return checkout_lsn != 0; });
   BOOST_TEST(checkout_lsn == 3U);
   BOOST_TEST(!durable);
   BOOST_TEST(!flushed);
   gate.open_gate();
-  run_until([&] { return durable && flushed; });
+  run_until(app, [&] { return durable && flushed; });
   gc.stop();
   std::string detail;
   auto rec = j::recover(disk, "/j", {}, detail);
@@ -251,18 +236,12 @@ BOOST_AUTO_TEST_CASE(a_failed_sync_fails_the_durable_submissions_written_before_
   BOOST_REQUIRE(!disk.create_dir("/j"));
   gated_fs gate(disk);
   asio::io_context app;
-  auto run_until = [&](auto pred) {
-    while (!pred()) {
-      app.restart();
-      app.run_for(std::chrono::milliseconds(1));
-    }
-  };
   group_commit gc(gate, options_for("/j"), 1, app.get_executor());
   int settled = 0;
   error_code a_ec, b_ec, flush_ec;
   bool b_written = false;
   gc.submit(one("ok"), [&](error_code, std::uint64_t) { ++settled; });
-  run_until([&] { return settled == 1; });
+  run_until(app, [&] { return settled == 1; });
   gate.close_gate();
   disk.fail(fs::op_kind::sync, 1, EIO, false);
   gc.submit(one("a"), [&](error_code ec, std::uint64_t) {
@@ -272,18 +251,18 @@ BOOST_AUTO_TEST_CASE(a_failed_sync_fails_the_durable_submissions_written_before_
   while (gate.waiting() == 0) std::this_thread::yield();  // a's sync is held; it will fail
   gc.submit(
       one("b-checkout"), [&](error_code ec, std::uint64_t) { b_written = !ec; }, sluice::persist::completes::written);
-  run_until([&] { return b_written; });  // written beside the failing sync
+  run_until(app, [&] { return b_written; });  // written beside the failing sync
   gc.submit({}, [&](error_code ec, std::uint64_t) {
     flush_ec = ec;
     ++settled;
   });
   gate.open_gate();
-  run_until([&] { return settled == 3; });
+  run_until(app, [&] { return settled == 3; });
   BOOST_TEST(a_ec == sluice::errc::io_error);
   BOOST_TEST(flush_ec == sluice::errc::io_error);  // b's batch, which it waits for, was lost
   bool after = false;
   gc.submit(one("after"), [&](error_code ec, std::uint64_t) { after = !ec; });
-  run_until([&] { return after; });
+  run_until(app, [&] { return after; });
   gc.stop();
   for (auto model : {fs::damage::process_crash, fs::damage::lose_unsynced}) {
     auto image = disk.image(model, 4);

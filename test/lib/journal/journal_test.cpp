@@ -5,6 +5,7 @@
 // must return exactly the acknowledged batches, plus at most the one batch in doubt, whole; and the
 // same for a pipelined writer (several batches written per sync), where a process crash keeps every
 // written batch and a power loss keeps the synced ones plus a prefix of the rest.
+#include "../../forwarding_fs.hpp"
 #include "../../print.hpp"
 #include "sluice/error.hpp"
 #include "sluice/fs/simulated_disk.hpp"
@@ -44,13 +45,24 @@ std::string payload_of(int batch, int record) {
          std::string(static_cast<std::size_t>(batch % 7) * 10, 'x');
 }
 
-// Appends batch `b` (1 to 3 records); returns whether it was acknowledged.
-bool append_batch(j::journal_writer& w, int b) {
+// Hands batch `b` (1 to 3 records) to `write` and returns what it returns.
+template <class Write>
+auto with_batch(int b, Write write) {
   std::vector<std::string> payloads;
   for (int r = 0; r < 1 + b % 3; ++r) payloads.push_back(payload_of(b, r));
   std::vector<j::entry> entries;
   for (const auto& p : payloads) entries.push_back({j::record_type::enqueue, p});
-  return w.append(entries).has_value();
+  return write(std::span<const j::entry>(entries));
+}
+
+// Appends batch `b`; returns whether it was acknowledged.
+bool append_batch(j::journal_writer& w, int b) {
+  return with_batch(b, [&](std::span<const j::entry> e) { return w.append(e).has_value(); });
+}
+
+// Writes batch `b` without syncing it.
+boost::system::result<j::written_batch> write_batch(j::journal_writer& w, int b) {
+  return with_batch(b, [&](std::span<const j::entry> e) { return w.write(e); });
 }
 
 std::vector<std::string> expected_records(const std::vector<int>& batches) {
@@ -78,43 +90,24 @@ boost::system::result<j::recovered_journal> recover(fs::file_system& disk, std::
 // A deliberately broken durability layer for the oracle's negative tests.
 enum class broken { none, ack_before_fsync, no_directory_fsync };
 
-class broken_file final : public fs::file {
+class broken_file final : public sluice_test::forwarding_file {
  public:
-  explicit broken_file(std::unique_ptr<fs::file> f) : f_(std::move(f)) {}
-  fs::error_code write_at(std::uint64_t o, std::span<const std::uint8_t> d) override { return f_->write_at(o, d); }
-  fs::error_code read_at(std::uint64_t o, std::span<std::uint8_t> d, std::size_t& got) override {
-    return f_->read_at(o, d, got);
-  }
+  using forwarding_file::forwarding_file;
   fs::error_code sync_data() override { return {}; }  // "durable" without syncing
-  fs::error_code truncate(std::uint64_t n) override { return f_->truncate(n); }
-  boost::system::result<std::uint64_t> size() override { return f_->size(); }
-
- private:
-  std::unique_ptr<fs::file> f_;
 };
 
-class broken_fs final : public fs::file_system {
+class broken_fs final : public sluice_test::forwarding_fs {
  public:
-  broken_fs(fs::file_system& inner, broken how) : inner_(inner), how_(how) {}
-  boost::system::result<std::unique_ptr<fs::file>> open(const std::string& p, fs::open_mode m) override {
-    auto f = inner_.open(p, m);
-    if (!f || how_ != broken::ack_before_fsync) return f;
-    return std::unique_ptr<fs::file>(std::make_unique<broken_file>(std::move(*f)));
-  }
+  broken_fs(fs::file_system& inner, broken how) : forwarding_fs(inner), how_(how) {}
   fs::error_code sync_dir(const std::string& d) override {
-    return how_ == broken::no_directory_fsync ? fs::error_code{} : inner_.sync_dir(d);
-  }
-  fs::error_code remove(const std::string& p) override { return inner_.remove(p); }
-  fs::error_code rename(const std::string& a, const std::string& b) override { return inner_.rename(a, b); }
-  boost::system::result<std::vector<std::string>> list(const std::string& d) override { return inner_.list(d); }
-  fs::error_code create_dir(const std::string& d) override { return inner_.create_dir(d); }
-  boost::system::result<std::unique_ptr<fs::dir_lock>> lock(const std::string& p, const std::string& h,
-                                                            std::string& c) override {
-    return inner_.lock(p, h, c);
+    return how_ == broken::no_directory_fsync ? fs::error_code{} : inner().sync_dir(d);
   }
 
  private:
-  fs::file_system& inner_;
+  std::unique_ptr<fs::file> wrap(std::unique_ptr<fs::file> f) override {
+    if (how_ != broken::ack_before_fsync) return f;
+    return std::make_unique<broken_file>(std::move(f));
+  }
   broken how_;
 };
 
@@ -200,11 +193,7 @@ enumeration enumerate_pipelined_crashes(broken how, int depth) {
     j::journal_writer w(layer, small_segments(), 1);
     std::vector<int> unsynced;
     for (int b = 0; b < batches; ++b) {
-      std::vector<std::string> payloads;
-      for (int r = 0; r < 1 + b % 3; ++r) payloads.push_back(payload_of(b, r));
-      std::vector<j::entry> entries;
-      for (const auto& p : payloads) entries.push_back({j::record_type::enqueue, p});
-      if (!w.write(entries)) return;
+      if (!write_batch(w, b)) return;
       written.push_back(b);
       unsynced.push_back(b);
       if (static_cast<int>(unsynced.size()) == depth || b + 1 == batches) {
@@ -453,15 +442,8 @@ BOOST_AUTO_TEST_CASE(a_failed_sync_fails_every_batch_written_to_its_segment_and_
     j::journal_writer w(*disk, small_segments(), 1);
     BOOST_REQUIRE(append_batch(w, 0));
     acked.push_back(0);
-    auto write = [&](int b) {
-      std::vector<std::string> payloads;
-      for (int r = 0; r < 1 + b % 3; ++r) payloads.push_back(payload_of(b, r));
-      std::vector<j::entry> entries;
-      for (const auto& p : payloads) entries.push_back({j::record_type::enqueue, p});
-      return w.write(entries);
-    };
-    const auto b1 = write(1);
-    const auto b2 = write(2);
+    const auto b1 = write_batch(w, 1);
+    const auto b2 = write_batch(w, 2);
     BOOST_REQUIRE(b1 && b2);
     disk->fail(fs::op_kind::sync, 1, EIO, false);
     const auto failed = w.sync();
