@@ -33,15 +33,42 @@ group_commit::group_commit(fs::file_system& fs, journal::writer_options options,
 
 group_commit::~group_commit() { stop(); }
 
+namespace {
+std::size_t bytes_of(const std::vector<owned_entry>& records) {
+  std::size_t bytes = 0;
+  for (const auto& r : records) bytes += r.payload.size() + journal::record_header_size;
+  return bytes;
+}
+}  // namespace
+
+bool group_commit::writer_satisfied() const {
+  switch (waiting_) {
+    case writer_wait::none:
+      return false;
+    case writer_wait::any:
+      return !queue_.empty();
+    case writer_wait::more:
+      return queue_.size() >= gather_target_;
+    case writer_wait::sync_ends:
+      return !syncing_ || queued_written_ > 0 || queued_bytes_ >= max_batch_bytes_;
+  }
+  return true;
+}
+
 void group_commit::submit(std::vector<owned_entry> records, done_handler done, completes when) {
+  const std::size_t bytes = bytes_of(records);
   {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       pending_.fetch_add(1, std::memory_order_relaxed);
       queue_.push_back({std::move(records), std::move(done),
                         asio::prefer(fallback_, asio::execution::outstanding_work.tracked), when, 0});
+      queued_bytes_ += bytes;
+      if (when == completes::written) ++queued_written_;
+      const bool wake = writer_satisfied();
+      if (wake) waiting_ = writer_wait::none;  // one wake-up is enough
       lock.unlock();
-      wake_.notify_one();
+      if (wake) wake_.notify_one();
       return;
     }
   }
@@ -109,23 +136,40 @@ void group_commit::write_loop() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      auto wait_for = [&](writer_wait what, auto done) {
+        while (!stopping_ && !done()) {
+          waiting_ = what;
+          wake_.wait(lock);
+        }
+        waiting_ = writer_wait::none;
+      };
+      wait_for(writer_wait::any, [&] { return !queue_.empty(); });
       if (queue_.empty()) {   // stopping, and everything written
         writer_done_ = true;  // the syncer settles what is left
         lock.unlock();
         sync_wake_.notify_one();
         return;
       }
+      // While a sync runs nothing written now can become durable before the next one: hold
+      // durable submissions until it ends (a submission that completes once written goes now).
+      wait_for(writer_wait::sync_ends,
+               [&] { return !syncing_ || queued_written_ > 0 || queued_bytes_ >= max_batch_bytes_; });
       // Under load the producers refill the window while their completions run: waking on the
       // first submission would alternate tiny and large batches. When the last batch was large,
       // give the rest of it a moment (a fraction of a sync) to arrive.
-      if (last_batch_ > 8 && queue_.size() < last_batch_ / 2) {
+      if (last_batch_ > 8 && queue_.size() < last_batch_ / 2 && queued_written_ == 0) {
+        gather_target_ = last_batch_;
+        waiting_ = writer_wait::more;
         wake_.wait_for(lock, std::chrono::microseconds(50), [&] { return stopping_ || queue_.size() >= last_batch_; });
+        waiting_ = writer_wait::none;
       }
       // Everything that arrived while the previous batch was being written, up to a size bound.
       std::size_t bytes = 0;
       while (!queue_.empty() && (batch.empty() || bytes < max_batch_bytes_)) {
-        for (const auto& r : queue_.front().records) bytes += r.payload.size() + journal::record_header_size;
+        const std::size_t b = bytes_of(queue_.front().records);
+        bytes += b;
+        queued_bytes_ -= b;
+        if (queue_.front().when == completes::written) --queued_written_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -176,8 +220,18 @@ void group_commit::sync_loop() {
       std::unique_lock lock(mutex_);
       sync_wake_.wait(lock, [&] { return writer_done_ || !unsynced_.empty(); });
       if (unsynced_.empty()) return;  // the writer ended and everything it wrote is settled
+      syncing_ = true;
     }
-    settle(writer_.sync());
+    const auto synced = writer_.sync();
+    bool wake = false;
+    {
+      std::lock_guard lock(mutex_);
+      syncing_ = false;
+      wake = writer_satisfied();
+      if (wake) waiting_ = writer_wait::none;
+    }
+    if (wake) wake_.notify_one();  // the held batch is written while this one settles
+    settle(synced);
   }
 }
 

@@ -2,7 +2,12 @@
 // next batch (one write call for many enqueues), and a syncer thread makes what was written
 // durable (one fdatasync covers every batch written before it started). The writer does not wait
 // for the sync: it writes the next batch while the previous one is being synced, so a sync covers
-// everything that arrived during the one before it.
+// everything that arrived during the one before it. While a sync runs, the writer holds
+// submissions that wait for durability (they could not become durable before the next sync
+// anyway) and writes them in one batch the moment the sync ends, so one write and one fdatasync
+// serve everything a window of producers submitted meanwhile; a submission that completes once
+// written (a checkout) is written at once and takes the held ones with it. Submitters wake the
+// writer only when it waits for what they bring (not once per submission).
 // (Letting an idle writer sync by itself saves a lone producer one thread hop, but halved the
 // consume-and-ack flow: checkouts that arrive during that sync wait for it.) Submissions complete either once written
 // (in the kernel: survives a crash of the process, not a power loss; the checkout before a
@@ -94,6 +99,15 @@ class group_commit {
     journal::written_batch lsns;
     bool lost = false;  // its sync failed
   };
+  // What the waiting writer needs before it goes on (guarded by mutex_): submit() and the
+  // syncer notify only when they bring it, so a busy producer costs no wake-up per submission.
+  enum class writer_wait : std::uint8_t {
+    none,       // not waiting
+    any,        // an empty queue: the first submission
+    more,       // gathering a batch like the last one: queue_.size() >= gather_target_
+    sync_ends,  // holding durable submissions: the sync ends, a written one arrives, or the bytes bound
+  };
+  [[nodiscard]] bool writer_satisfied() const;  // with mutex_ held
   void write_loop();
   void sync_loop();
   void settle(const journal::sync_result& synced);
@@ -108,12 +122,17 @@ class group_commit {
   durable_sink sink_;
   const std::size_t max_batch_bytes_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;       // the writer: submissions arrived, or stop
-  std::condition_variable sync_wake_;  // the syncer: a batch was written, or the writer ended
-  std::deque<submission> queue_;       // guarded by mutex_
-  std::deque<written> unsynced_;       // guarded by mutex_: written, in LSN order, not yet durable
-  bool stopping_ = false;              // guarded by mutex_
-  bool writer_done_ = false;           // guarded by mutex_
+  std::condition_variable wake_;             // the writer: submissions arrived, or stop
+  std::condition_variable sync_wake_;        // the syncer: a batch was written, or the writer ended
+  std::deque<submission> queue_;             // guarded by mutex_
+  std::deque<written> unsynced_;             // guarded by mutex_: written, in LSN order, not yet durable
+  writer_wait waiting_ = writer_wait::none;  // guarded by mutex_
+  std::size_t gather_target_ = 0;            // guarded by mutex_
+  std::size_t queued_bytes_ = 0;             // guarded by mutex_: record bytes in queue_
+  std::size_t queued_written_ = 0;           // guarded by mutex_: submissions in queue_ that complete once written
+  bool syncing_ = false;                     // guarded by mutex_: the syncer runs an fdatasync
+  bool stopping_ = false;                    // guarded by mutex_
+  bool writer_done_ = false;                 // guarded by mutex_
   std::atomic<std::size_t> pending_{0};
   std::size_t last_batch_ = 0;  // writer thread only
   group_commit_stats stats_;    // guarded by mutex_
