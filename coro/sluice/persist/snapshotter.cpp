@@ -96,7 +96,7 @@ void snapshotter::fold(std::deque<batch>& batches) {
     std::uint64_t lsn = b.first_lsn;
     for (const auto& r : b.records) {
       if (auto e = journal::decode_event(r.type, r.payload)) {
-        keeper_->add(lsn, *e);
+        keeper_->add(lsn, std::move(*e));
       } else {
         ++undecodable_;  // the engine encoded it: impossible unless memory is corrupt
       }

@@ -37,17 +37,6 @@ CREATE TABLE messages (
   letter BLOB,
   crc INTEGER NOT NULL
 );
-CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages BEGIN
-  UPDATE meta SET value = value + 1 WHERE key = 'rows';
-  UPDATE meta SET value = value + NEW.crc WHERE key = 'crc_sum';
-END;
-CREATE TRIGGER messages_counted_delete AFTER DELETE ON messages BEGIN
-  UPDATE meta SET value = value - 1 WHERE key = 'rows';
-  UPDATE meta SET value = value - OLD.crc WHERE key = 'crc_sum';
-END;
-CREATE TRIGGER messages_counted_update AFTER UPDATE OF crc ON messages BEGIN
-  UPDATE meta SET value = value - OLD.crc + NEW.crc WHERE key = 'crc_sum';
-END;
 CREATE VIEW dead_letters AS
   SELECT id, queue, type, attempt, error, correlation_id,
          datetime(enqueued_at_ns / 1000000000, 'unixepoch') AS enqueued_at
@@ -244,6 +233,20 @@ boost::system::result<std::unique_ptr<snapshot_db>> snapshot_db::open(sqlite_vfs
     }
   }
   if (auto ec = self->read_meta(detail)) return ec;
+  if (self->meta_.format_version == 1) {
+    // Version 1 kept the row count and CRC sum with triggers (two meta updates per row written);
+    // version 2 keeps them in the transaction and writes meta once per commit. The rows and meta
+    // are the same: dropping the triggers is the whole migration.
+    rc = exec(self->db_,
+              "BEGIN IMMEDIATE; DROP TRIGGER IF EXISTS messages_counted_insert;"
+              "DROP TRIGGER IF EXISTS messages_counted_delete; DROP TRIGGER IF EXISTS messages_counted_update;"
+              "UPDATE meta SET value = 2 WHERE key = 'format_version'; COMMIT;");
+    if (rc != SQLITE_OK) {
+      (void)exec(self->db_, "ROLLBACK");
+      return fail(rc, "cannot migrate format version 1");
+    }
+    if (auto ec = self->read_meta(detail)) return ec;
+  }
   if (self->meta_.format_version != snapshot_format_version) {
     detail = "snapshot " + path + " has format version " + std::to_string(self->meta_.format_version) +
              " (this build reads " + std::to_string(snapshot_format_version) + ")";
@@ -263,7 +266,7 @@ snapshot_db::~snapshot_db() {
 }
 
 void snapshot_db::finalize() noexcept {
-  for (auto** s : {&find_, &put_, &erase_, &set_meta_}) {
+  for (auto** s : {&find_, &insert_, &update_, &crc_of_, &erase_, &set_meta_}) {
     sqlite3_finalize(*s);
     *s = nullptr;
   }
@@ -272,16 +275,16 @@ void snapshot_db::finalize() noexcept {
 error_code snapshot_db::prepare() {
   const std::pair<sqlite3_stmt**, const char*> all[] = {
       {&find_, "SELECT id, state, due_ns, seq, lsn, body, letter, crc FROM messages WHERE id = ?1"},
-      {&put_,
+      {&insert_,
        "INSERT INTO messages (id, queue, state, type, attempt, due_ns, seq, lsn, correlation_id, dedup_key, "
        "ordering_key, enqueued_at_ns, error, body, letter, crc) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
-       "ON CONFLICT (id) DO UPDATE SET queue = excluded.queue, state = excluded.state, type = excluded.type, "
-       "attempt = excluded.attempt, due_ns = excluded.due_ns, seq = excluded.seq, lsn = excluded.lsn, "
-       "correlation_id = excluded.correlation_id, dedup_key = excluded.dedup_key, ordering_key = "
-       "excluded.ordering_key, enqueued_at_ns = excluded.enqueued_at_ns, error = excluded.error, body = "
-       "excluded.body, letter = excluded.letter, crc = excluded.crc"},
-      {&erase_, "DELETE FROM messages WHERE id = ?1"},
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
+      {&update_,
+       "UPDATE messages SET queue = ?2, state = ?3, type = ?4, attempt = ?5, due_ns = ?6, seq = ?7, lsn = ?8, "
+       "correlation_id = ?9, dedup_key = ?10, ordering_key = ?11, enqueued_at_ns = ?12, error = ?13, body = ?14, "
+       "letter = ?15, crc = ?16 WHERE id = ?1"},
+      {&crc_of_, "SELECT crc FROM messages WHERE id = ?1"},
+      {&erase_, "DELETE FROM messages WHERE id = ?1 RETURNING crc"},
       {&set_meta_, "UPDATE meta SET value = ?2 WHERE key = ?1"},
   };
   for (const auto& [stmt, sql] : all) {
@@ -370,6 +373,8 @@ error_code snapshot_db::begin() {
   vfs_->clear_error();  // a disk_full of an earlier transaction must not name this one's failure
   if (int rc = exec(db_, "BEGIN IMMEDIATE"); rc != SQLITE_OK) return check(rc, "begin");
   in_transaction_ = true;
+  rows_ = meta_.rows;
+  crc_sum_ = meta_.crc_sum;
   return {};
 }
 
@@ -409,39 +414,66 @@ error_code snapshot_db::put(const durable_message& d) {
   const auto seq = static_cast<std::int64_t>(d.order);
   const auto lsn = static_cast<std::int64_t>(d.last_lsn);
   const std::string id = d.m.id.to_string();
-  auto* s = put_;
-  sqlite3_reset(s);
-  sqlite3_bind_text(s, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, d.queue.data(), static_cast<int>(d.queue.size()), SQLITE_STATIC);
-  sqlite3_bind_text(s, 3, state_name(d.place), -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 4, d.m.type.data(), static_cast<int>(d.m.type.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s, 5, d.m.attempt);
-  sqlite3_bind_int64(s, 6, due);
-  sqlite3_bind_int64(s, 7, seq);
-  sqlite3_bind_int64(s, 8, lsn);
-  sqlite3_bind_text(s, 9, d.m.correlation_id.data(), static_cast<int>(d.m.correlation_id.size()), SQLITE_STATIC);
-  sqlite3_bind_text(s, 10, d.m.dedup_key.data(), static_cast<int>(d.m.dedup_key.size()), SQLITE_STATIC);
-  sqlite3_bind_text(s, 11, d.m.ordering_key.data(), static_cast<int>(d.m.ordering_key.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s, 12, nanos(d.m.enqueued_at));
-  if (d.place == message_place::dead) {
-    sqlite3_bind_text(s, 13, error.data(), static_cast<int>(error.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(s, 15, letter.data(), static_cast<int>(letter.size()), SQLITE_STATIC);
-  } else {
-    sqlite3_bind_null(s, 13);
-    sqlite3_bind_null(s, 15);
+  const std::uint32_t crc = row_crc(body, letter, d.place, due, seq, lsn);
+  auto bind = [&](sqlite3_stmt* s) {
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, d.queue.data(), static_cast<int>(d.queue.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, state_name(d.place), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, d.m.type.data(), static_cast<int>(d.m.type.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, d.m.attempt);
+    sqlite3_bind_int64(s, 6, due);
+    sqlite3_bind_int64(s, 7, seq);
+    sqlite3_bind_int64(s, 8, lsn);
+    sqlite3_bind_text(s, 9, d.m.correlation_id.data(), static_cast<int>(d.m.correlation_id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, d.m.dedup_key.data(), static_cast<int>(d.m.dedup_key.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, d.m.ordering_key.data(), static_cast<int>(d.m.ordering_key.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 12, nanos(d.m.enqueued_at));
+    if (d.place == message_place::dead) {
+      sqlite3_bind_text(s, 13, error.data(), static_cast<int>(error.size()), SQLITE_STATIC);
+      sqlite3_bind_blob(s, 15, letter.data(), static_cast<int>(letter.size()), SQLITE_STATIC);
+    } else {
+      sqlite3_bind_null(s, 13);
+      sqlite3_bind_null(s, 15);
+    }
+    sqlite3_bind_blob(s, 14, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 16, crc);
+    const int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc;
+  };
+  // Most rows are new (messages enqueued since the covered LSN): insert, and replace only when
+  // the id is taken (a row changed since, or one a failed commit may have written).
+  int rc = bind(insert_);
+  if (rc == SQLITE_DONE) {
+    ++rows_;
+    crc_sum_ += crc;
+    return {};
   }
-  sqlite3_bind_blob(s, 14, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s, 16, row_crc(body, letter, d.place, due, seq, lsn));
-  const int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  return check(rc, "put");
+  if (rc != SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_CONSTRAINT_UNIQUE) return check(rc, "put");
+  sqlite3_reset(crc_of_);
+  sqlite3_bind_text(crc_of_, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+  rc = sqlite3_step(crc_of_);
+  const auto old = static_cast<std::uint32_t>(sqlite3_column_int64(crc_of_, 0));
+  sqlite3_reset(crc_of_);
+  if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? make_error_code(errc::snapshot_corrupt) : check(rc, "put");
+  rc = bind(update_);
+  if (rc != SQLITE_DONE) return check(rc, "put");
+  crc_sum_ += crc;
+  crc_sum_ -= old;
+  return {};
 }
 
 error_code snapshot_db::erase(const message_id& id) {
   const std::string text = id.to_string();
   sqlite3_reset(erase_);
   sqlite3_bind_text(erase_, 1, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-  const int rc = sqlite3_step(erase_);
+  int rc = sqlite3_step(erase_);
+  if (rc == SQLITE_ROW) {
+    --rows_;
+    crc_sum_ -= static_cast<std::uint32_t>(sqlite3_column_int64(erase_, 0));
+    rc = sqlite3_step(erase_);  // DONE: the id is the key, one row at most
+  }
   sqlite3_reset(erase_);
   return check(rc, "erase");
 }
@@ -452,7 +484,9 @@ error_code snapshot_db::commit(std::uint64_t covered_lsn) {
           .count());
   for (const auto& [key, value] :
        {std::pair<const char*, std::int64_t>{"covered_lsn", static_cast<std::int64_t>(covered_lsn)},
-        {"taken_unix_ms", now_ms}}) {
+        {"taken_unix_ms", now_ms},
+        {"rows", static_cast<std::int64_t>(rows_)},
+        {"crc_sum", static_cast<std::int64_t>(crc_sum_)}}) {
     sqlite3_reset(set_meta_);
     sqlite3_bind_text(set_meta_, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(set_meta_, 2, value);
@@ -462,8 +496,11 @@ error_code snapshot_db::commit(std::uint64_t covered_lsn) {
   }
   if (int rc = exec(db_, "COMMIT"); rc != SQLITE_OK) return check(rc, "commit");
   in_transaction_ = false;
-  std::string detail;
-  return read_meta(detail);  // the commit's own result: rows and CRC sum as the triggers left them
+  meta_.covered_lsn = covered_lsn;
+  meta_.taken_unix_ms = static_cast<std::uint64_t>(now_ms);
+  meta_.rows = rows_;
+  meta_.crc_sum = crc_sum_;
+  return {};
 }
 
 void snapshot_db::rollback() noexcept {

@@ -5,11 +5,11 @@
 // meta table (covered LSN, instance id, format version, row count and CRC sum).
 //
 // Integrity: every row carries a CRC32C of its authoritative columns (the message as the journal
-// encodes it, the dead letter, state, due time, order and LSN), and triggers keep the row count
-// and the sum of the CRCs in meta, so load() detects a damaged row, a lost row and a foreign or
-// future-format database (errc::snapshot_corrupt with a detail). Commits use synchronous=FULL:
-// a commit that returned is durable before the journal it covers may be deleted.
-// Thread-safety: one thread at a time.
+// encodes it, the dead letter, state, due time, order and LSN), and each commit writes the row
+// count and the sum of the CRCs into meta (counted by put and erase as they go), so load() detects a damaged row, a
+// lost row and a foreign or future-format database (errc::snapshot_corrupt with a detail). Commits use
+// synchronous=FULL: a commit that returned is durable before the journal it covers may be deleted. Thread-safety: one
+// thread at a time.
 #pragma once
 
 #include "sluice/journal/format.hpp"
@@ -31,7 +31,7 @@ namespace sluice::snapshot {
 
 using boost::system::error_code;
 
-constexpr std::uint32_t snapshot_format_version = 1;
+constexpr std::uint32_t snapshot_format_version = 2;  // 1 (counted by triggers) is migrated at open
 
 struct snapshot_meta {
   std::uint64_t covered_lsn = 0;  // every journal record up to it is folded in
@@ -94,10 +94,14 @@ class snapshot_db {
   std::string path_;
   snapshot_meta meta_;
   sqlite3_stmt* find_ = nullptr;
-  sqlite3_stmt* put_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* update_ = nullptr;
+  sqlite3_stmt* crc_of_ = nullptr;
   sqlite3_stmt* erase_ = nullptr;
   sqlite3_stmt* set_meta_ = nullptr;
   bool in_transaction_ = false;
+  std::uint64_t rows_ = 0;  // the open transaction's row count and CRC sum, for meta at commit
+  std::uint64_t crc_sum_ = 0;
 };
 
 }  // namespace sluice::snapshot

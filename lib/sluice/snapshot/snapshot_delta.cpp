@@ -7,18 +7,24 @@
 
 namespace sluice::snapshot {
 
-void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
+void snapshot_delta::apply_enqueue(std::uint64_t lsn, const std::shared_ptr<journal::durable_message>& row) {
   if (lsn <= last_) return;
   last_ = lsn;
-  const message_id& id = journal::event_id(e);
+  entry& n = entries_[row->m.id];
+  n.fresh = true;
+  n.erased = false;
+  n.later.clear();
+  n.row = row;
+}
+
+void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
+  if (lsn <= last_) return;
   if (const auto* enq = std::get_if<journal::enqueue_event>(&e)) {
-    entry& n = entries_[id];
-    n.fresh = true;
-    n.erased = false;
-    n.later.clear();
-    n.row = journal::enqueued(lsn, *enq);
+    apply_enqueue(lsn, std::make_shared<journal::durable_message>(journal::enqueued(lsn, *enq)));
     return;
   }
+  last_ = lsn;
+  const message_id& id = journal::event_id(e);
   const bool ends = std::holds_alternative<journal::ack_event>(e) || std::holds_alternative<journal::purge_event>(e);
   auto it = entries_.find(id);
   if (it == entries_.end()) {
@@ -38,12 +44,12 @@ void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
     } else {
       n.erased = true;
       n.later.clear();
-      n.row = journal::durable_message{};
+      n.row.reset();
     }
     return;
   }
   if (n.fresh) {
-    journal::apply_to(n.row, lsn, e);
+    if (n.row->last_lsn < lsn) journal::apply_to(*n.row, lsn, e);  // else the other delta applied it
   } else {
     n.later.emplace_back(lsn, e);
   }
@@ -64,7 +70,7 @@ error_code snapshot_delta::write_to(snapshot_db& db, write_counts& counts) const
       continue;
     }
     if (n.fresh) {
-      if (auto ec = db.put(n.row)) return ec;
+      if (auto ec = db.put(*n.row)) return ec;
       ++counts.written;
       continue;
     }

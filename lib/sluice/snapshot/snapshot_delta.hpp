@@ -15,6 +15,7 @@
 #include "sluice/snapshot/snapshot_db.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -33,6 +34,9 @@ class snapshot_delta {
 
   // A durable journal event; LSNs increase. Events at or below the covered LSN are ignored.
   void apply(std::uint64_t lsn, const journal::event& e);
+  // An enqueue, as the row it makes. Both generations' deltas take the same row: each event after
+  // it is applied to it once (a row that has the event's LSN already is not changed again).
+  void apply_enqueue(std::uint64_t lsn, const std::shared_ptr<journal::durable_message>& row);
 
   // Writes the changes into `db`'s open transaction.
   error_code write_to(snapshot_db& db, write_counts& counts) const;
@@ -48,10 +52,10 @@ class snapshot_delta {
 
  private:
   struct entry {
-    bool fresh = false;         // enqueued after the covered LSN: `row` is the whole message
-    bool erased = false;        // acknowledged or purged
-    bool maybe_stored = false;  // a failed commit may have written it
-    journal::durable_message row;
+    bool fresh = false;                             // enqueued after the covered LSN: `row` is the whole message
+    bool erased = false;                            // acknowledged or purged
+    bool maybe_stored = false;                      // a failed commit may have written it
+    std::shared_ptr<journal::durable_message> row;  // fresh: the message now (shared by the deltas)
     std::vector<std::pair<std::uint64_t, journal::event>> later;  // !fresh: events for the stored row
   };
   std::uint64_t covered_;

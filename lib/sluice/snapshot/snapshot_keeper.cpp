@@ -168,7 +168,16 @@ error_code snapshot_keeper::level(std::vector<std::string>& notes, const std::st
   return {};
 }
 
-void snapshot_keeper::add(std::uint64_t lsn, const journal::event& e) {
+void snapshot_keeper::add(std::uint64_t lsn, const journal::event& e) { add(lsn, journal::event(e)); }
+
+void snapshot_keeper::add(std::uint64_t lsn, journal::event&& e) {
+  if (auto* enq = std::get_if<journal::enqueue_event>(&e)) {
+    // One row for both generations: a message is copied once, not once per delta.
+    if (lsn <= deltas_[0].last_lsn() && lsn <= deltas_[1].last_lsn()) return;
+    const auto row = std::make_shared<journal::durable_message>(journal::enqueued(lsn, std::move(*enq)));
+    for (auto& d : deltas_) d.apply_enqueue(lsn, row);
+    return;
+  }
   for (auto& d : deltas_) d.apply(lsn, e);
 }
 

@@ -81,8 +81,9 @@ class snapshot_keeper {
   // it lacks records the older one would need).
   [[nodiscard]] error_code level(std::vector<std::string>& notes, const std::string& why, std::string& detail);
 
-  // A durable journal event, in LSN order.
+  // A durable journal event, in LSN order (the rvalue form moves an enqueued message in).
   void add(std::uint64_t lsn, const journal::event& e);
+  void add(std::uint64_t lsn, journal::event&& e);
   [[nodiscard]] bool changed() const noexcept;              // anything a snapshot would write
   [[nodiscard]] std::uint64_t latest_lsn() const noexcept;  // the newest event added
 

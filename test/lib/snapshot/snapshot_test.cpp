@@ -12,7 +12,9 @@
 #include "sluice/journal/journal_writer.hpp"
 #include "sluice/journal/record_codec.hpp"
 #include "sluice/snapshot/snapshot_keeper.hpp"
+#include "sluice/snapshot/sqlite_vfs.hpp"
 
+#include <sqlite3.h>
 #include <boost/test/unit_test.hpp>
 
 #include <cerrno>
@@ -518,6 +520,83 @@ BOOST_AUTO_TEST_CASE(a_commit_reported_failed_whose_data_landed_is_written_again
   BOOST_REQUIRE_MESSAGE(r, detail);
   BOOST_TEST(describe(picture(r->state)) == describe(fold(all)));
   BOOST_TEST(r->notes.empty());  // count and CRC sum agree: no phantom rows
+}
+
+BOOST_AUTO_TEST_CASE(a_version_1_snapshot_counted_by_triggers_is_migrated_at_open) {
+  auto disk = fresh_disk();
+  std::string detail;
+  std::vector<std::vector<j::event>> all;
+  {
+    auto store = recover(*disk, detail);
+    BOOST_REQUIRE_MESSAGE(store, detail);
+    j::journal_writer w(*disk, writer_for(1 << 20), store->next_lsn);
+    for (int i = 0; i < 6; ++i) {
+      all.push_back(batch(i));
+      BOOST_REQUIRE(append(w, *store->keeper, all.back()));
+      if (i == 2 || i == 5) BOOST_REQUIRE(store->keeper->snapshot(detail));  // both generations hold rows
+    }
+  }
+  // Turn both generations into what version 1 wrote: the same rows and meta, kept by triggers.
+  {
+    snap::sqlite_vfs vfs(*disk);
+    for (int g = 0; g < 2; ++g) {
+      const std::string path = data_dir + "/snapshot." + std::to_string(g) + ".sqlite";
+      sqlite3* db = nullptr;
+      BOOST_REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, vfs.name()) == SQLITE_OK);
+      const int rc = sqlite3_exec(db,
+                                  "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; BEGIN;"
+                                  "CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages BEGIN"
+                                  "  UPDATE meta SET value = value + 1 WHERE key = 'rows';"
+                                  "  UPDATE meta SET value = value + NEW.crc WHERE key = 'crc_sum'; END;"
+                                  "CREATE TRIGGER messages_counted_delete AFTER DELETE ON messages BEGIN"
+                                  "  UPDATE meta SET value = value - 1 WHERE key = 'rows';"
+                                  "  UPDATE meta SET value = value - OLD.crc WHERE key = 'crc_sum'; END;"
+                                  "CREATE TRIGGER messages_counted_update AFTER UPDATE OF crc ON messages BEGIN"
+                                  "  UPDATE meta SET value = value - OLD.crc + NEW.crc WHERE key = 'crc_sum'; END;"
+                                  "UPDATE meta SET value = 1 WHERE key = 'format_version'; COMMIT;",
+                                  nullptr, nullptr, nullptr);
+      BOOST_TEST(rc == SQLITE_OK, sqlite3_errmsg(db));
+      sqlite3_close(db);
+    }
+  }
+  // Opened by this build: migrated (a trigger left behind would count every row twice), then
+  // inserts, updates and erasures into both generations.
+  {
+    auto store = recover(*disk, detail);
+    BOOST_REQUIRE_MESSAGE(store, detail);
+    BOOST_TEST(store->notes.empty());
+    j::journal_writer w(*disk, writer_for(1 << 20), store->next_lsn);
+    for (int i = 6; i < 12; ++i) {
+      all.push_back(batch(i));
+      BOOST_REQUIRE(append(w, *store->keeper, all.back()));
+      if (i == 8 || i == 11) BOOST_REQUIRE(store->keeper->snapshot(detail));
+    }
+  }
+  auto r = recover(*disk, detail);
+  BOOST_REQUIRE_MESSAGE(r, detail);
+  BOOST_TEST(describe(picture(r->state)) == describe(fold(all)));
+  BOOST_TEST(r->notes.empty());
+  r->keeper.reset();
+  snap::sqlite_vfs vfs(*disk);
+  for (int g = 0; g < 2; ++g) {  // count and CRC sum agree in both generations, not only the loaded one
+    auto db =
+        snap::snapshot_db::open(vfs, data_dir + "/snapshot." + std::to_string(g) + ".sqlite", instance(), {}, detail);
+    BOOST_REQUIRE_MESSAGE(db, detail);
+    BOOST_TEST((*db)->meta().format_version == snap::snapshot_format_version);
+    BOOST_TEST(!(*db)->load([](j::durable_message&&) {}, detail), detail);
+    db->reset();
+    sqlite3* raw = nullptr;  // and no trigger is left to write meta twice per row
+    const std::string path = data_dir + "/snapshot." + std::to_string(g) + ".sqlite";
+    BOOST_REQUIRE(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, vfs.name()) == SQLITE_OK);
+    BOOST_REQUIRE(sqlite3_exec(raw, "PRAGMA locking_mode=EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    BOOST_REQUIRE(sqlite3_prepare_v2(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", -1, &q,
+                                     nullptr) == SQLITE_OK);
+    BOOST_REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+    BOOST_TEST(sqlite3_column_int(q, 0) == 0);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_foreign_snapshot_fails_closed) {
