@@ -28,8 +28,7 @@ group_commit::group_commit(fs::file_system& fs, journal::writer_options options,
       fallback_(std::move(fallback)),
       sink_(std::move(sink)),
       max_batch_bytes_(max_batch_bytes),
-      syncer_([this] { sync_loop(); }),
-      writer_thread_([this] { write_loop(); }) {}
+      threads_{std::thread([this] { io_loop(); }), std::thread([this] { io_loop(); })} {}
 
 group_commit::~group_commit() { stop(); }
 
@@ -41,18 +40,24 @@ std::size_t bytes_of(const std::vector<owned_entry>& records) {
 }
 }  // namespace
 
-bool group_commit::writer_satisfied() const {
-  switch (waiting_) {
-    case writer_wait::none:
-      return false;
-    case writer_wait::any:
-      return !queue_.empty();
-    case writer_wait::more:
-      return queue_.size() >= gather_target_;
-    case writer_wait::sync_ends:
-      return !syncing_ || queued_written_ > 0 || queued_bytes_ >= max_batch_bytes_;
+bool group_commit::can_write() const {
+  return !writing_ && !queue_.empty() &&
+         (!syncing_ || queued_written_ > 0 || queued_bytes_ >= max_batch_bytes_ || stopping_);
+}
+
+bool group_commit::can_sync() const { return syncs_ && !settling_ && !unsynced_.empty(); }
+
+bool group_commit::finished() const {
+  // What is left for the other thread: a batch it writes (it then syncs it) or a settle it runs
+  // (it then syncs what was written meanwhile).
+  return stopping_ && queue_.empty() && !writing_ && (unsynced_.empty() || settling_);
+}
+
+void group_commit::wake_writer() {
+  if (idle_ > 0 && !wake_sent_ && can_write()) {
+    wake_sent_ = true;  // one wake-up is enough: the woken thread takes everything queued
+    wake_.notify_one();
   }
-  return true;
 }
 
 void group_commit::submit(std::vector<owned_entry> records, done_handler done, completes when) {
@@ -65,10 +70,8 @@ void group_commit::submit(std::vector<owned_entry> records, done_handler done, c
                         asio::prefer(fallback_, asio::execution::outstanding_work.tracked), when, 0});
       queued_bytes_ += bytes;
       if (when == completes::written) ++queued_written_;
-      const bool wake = writer_satisfied();
-      if (wake) waiting_ = writer_wait::none;  // one wake-up is enough
-      lock.unlock();
-      if (wake) wake_.notify_one();
+      if (gathering_ && queue_.size() >= gather_target_) gathered_.notify_one();
+      wake_writer();
       return;
     }
   }
@@ -80,10 +83,12 @@ void group_commit::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_.notify_all();
+  gathered_.notify_all();
   const auto me = std::this_thread::get_id();
-  if (writer_thread_.joinable() && writer_thread_.get_id() != me) writer_thread_.join();
-  if (syncer_.joinable() && syncer_.get_id() != me) syncer_.join();
+  for (auto& t : threads_) {
+    if (t.joinable() && t.get_id() != me) t.join();
+  }
 }
 
 group_commit_stats group_commit::stats() const {
@@ -130,109 +135,96 @@ void group_commit::feed_sink(std::vector<submission>& subs, std::uint64_t first_
   if (!durable.empty()) sink_(first_lsn, std::move(durable));
 }
 
-void group_commit::write_loop() {
+void group_commit::io_loop() {
   std::vector<submission> batch;
   std::vector<journal::entry> entries;
+  std::unique_lock lock(mutex_);
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      auto wait_for = [&](writer_wait what, auto done) {
-        while (!stopping_ && !done()) {
-          waiting_ = what;
-          wake_.wait(lock);
-        }
-        waiting_ = writer_wait::none;
-      };
-      wait_for(writer_wait::any, [&] { return !queue_.empty(); });
-      if (queue_.empty()) {   // stopping, and everything written
-        writer_done_ = true;  // the syncer settles what is left
-        lock.unlock();
-        sync_wake_.notify_one();
-        return;
-      }
-      // While a sync runs nothing written now can become durable before the next one: hold
-      // durable submissions until it ends (a submission that completes once written goes now).
-      wait_for(writer_wait::sync_ends,
-               [&] { return !syncing_ || queued_written_ > 0 || queued_bytes_ >= max_batch_bytes_; });
-      // Under load the producers refill the window while their completions run: waking on the
-      // first submission would alternate tiny and large batches. When the last batch was large,
-      // give the rest of it a moment (a fraction of a sync) to arrive.
-      if (last_batch_ > 8 && queue_.size() < last_batch_ / 2 && queued_written_ == 0) {
-        gather_target_ = last_batch_;
-        waiting_ = writer_wait::more;
-        wake_.wait_for(lock, std::chrono::microseconds(50), [&] { return stopping_ || queue_.size() >= last_batch_; });
-        waiting_ = writer_wait::none;
-      }
-      // Everything that arrived while the previous batch was being written, up to a size bound.
-      std::size_t bytes = 0;
-      while (!queue_.empty() && (batch.empty() || bytes < max_batch_bytes_)) {
-        const std::size_t b = bytes_of(queue_.front().records);
-        bytes += b;
-        queued_bytes_ -= b;
-        if (queue_.front().when == completes::written) --queued_written_;
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+    if (can_sync()) {
+      sync_and_settle(lock);
+    } else if (can_write()) {
+      write_batch(lock, batch, entries);
+    } else if (finished()) {
+      wake_.notify_all();  // the other thread may be waiting for the same end
+      return;
+    } else {
+      ++idle_;
+      wake_.wait(lock);
+      --idle_;
+      wake_sent_ = false;
     }
-    last_batch_ = batch.size();
-    entries.clear();
-    for (const auto& s : batch) {
-      for (const auto& r : s.records) entries.push_back({r.type, r.payload});
-    }
-    auto lsns = writer_.write(entries);
-    {
-      std::lock_guard lock(mutex_);
-      ++stats_.batches;
-      stats_.submissions += batch.size();
-      stats_.records += entries.size();
-      stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
-      if (!lsns) ++stats_.failed_batches;
-    }
-    if (!lsns) {
-      complete(batch, durability_error(lsns.error()));
-      batch.clear();
-      continue;
-    }
+  }
+}
+
+void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<submission>& batch,
+                               std::vector<journal::entry>& entries) {
+  writing_ = true;
+  // Under load the producers refill the window while their completions run: taking the first
+  // submission alone would alternate tiny and large batches. When the last batch was large, give
+  // the rest of it a moment (a fraction of a sync) to arrive.
+  if (last_batch_ > 8 && queue_.size() < last_batch_ / 2 && queued_written_ == 0 && !stopping_) {
+    gathering_ = true;
+    gather_target_ = last_batch_;
+    gathered_.wait_for(lock, std::chrono::microseconds(50),
+                       [&] { return stopping_ || queue_.size() >= gather_target_; });
+    gathering_ = false;
+  }
+  // Everything that arrived while the previous batch was being written, up to a size bound.
+  std::size_t bytes = 0;
+  while (!queue_.empty() && (batch.empty() || bytes < max_batch_bytes_)) {
+    const std::size_t b = bytes_of(queue_.front().records);
+    bytes += b;
+    queued_bytes_ -= b;
+    if (queue_.front().when == completes::written) --queued_written_;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  lock.unlock();
+  last_batch_ = batch.size();
+  entries.clear();
+  for (const auto& s : batch) {
+    for (const auto& r : s.records) entries.push_back({r.type, r.payload});
+  }
+  auto lsns = writer_.write(entries);
+  if (!lsns) {
+    complete(batch, durability_error(lsns.error()));
+  } else {
     std::uint64_t lsn = lsns->first_lsn;
     for (auto& s : batch) {
       s.first_lsn = lsn;
       lsn += s.records.size();
     }
-    if (!syncs_) {  // buffered: written is durable
+    if (!syncs_) {  // buffered: written is durable (fed and completed before the next batch)
       feed_sink(batch, lsns->first_lsn);
       complete(batch, {});
-      batch.clear();
-      continue;
+    } else {
+      complete(batch, {}, /*written_only=*/true);
     }
-    complete(batch, {}, /*written_only=*/true);
-    {
-      std::lock_guard lock(mutex_);
-      unsynced_.push_back({std::move(batch), *lsns, false});
-    }
-    batch.clear();  // moved-from: reset for reuse
-    sync_wake_.notify_one();
   }
+  lock.lock();
+  ++stats_.batches;
+  stats_.submissions += batch.size();
+  stats_.records += entries.size();
+  stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
+  if (!lsns) ++stats_.failed_batches;
+  if (lsns && syncs_) unsynced_.push_back({std::move(batch), *lsns, false});
+  batch.clear();  // moved-from or completed: reset for reuse
+  writing_ = false;
+  wake_writer();  // this thread syncs next: more that may go now is the other one's
 }
 
-void group_commit::sync_loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      sync_wake_.wait(lock, [&] { return writer_done_ || !unsynced_.empty(); });
-      if (unsynced_.empty()) return;  // the writer ended and everything it wrote is settled
-      syncing_ = true;
-    }
-    const auto synced = writer_.sync();
-    bool wake = false;
-    {
-      std::lock_guard lock(mutex_);
-      syncing_ = false;
-      wake = writer_satisfied();
-      if (wake) waiting_ = writer_wait::none;
-    }
-    if (wake) wake_.notify_one();  // the held batch is written while this one settles
-    settle(synced);
-  }
+void group_commit::sync_and_settle(std::unique_lock<std::mutex>& lock) {
+  settling_ = true;
+  syncing_ = true;
+  lock.unlock();
+  const auto synced = writer_.sync();
+  lock.lock();
+  syncing_ = false;
+  wake_writer();  // the held batch is written while this one settles
+  lock.unlock();
+  settle(synced);
+  lock.lock();
+  settling_ = false;
 }
 
 void group_commit::settle(const journal::sync_result& synced) {

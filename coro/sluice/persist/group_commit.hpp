@@ -1,22 +1,21 @@
-// Group commit: a writer thread turns whatever producers submitted while it was busy into the
-// next batch (one write call for many enqueues), and a syncer thread makes what was written
-// durable (one fdatasync covers every batch written before it started). The writer does not wait
-// for the sync: it writes the next batch while the previous one is being synced, so a sync covers
-// everything that arrived during the one before it. While a sync runs, the writer holds
-// submissions that wait for durability (they could not become durable before the next sync
-// anyway) and writes them in one batch the moment the sync ends, so one write and one fdatasync
-// serve everything a window of producers submitted meanwhile; a submission that completes once
-// written (a checkout) is written at once and takes the held ones with it. Submitters wake the
-// writer only when it waits for what they bring (not once per submission).
-// (Letting an idle writer sync by itself saves a lone producer one thread hop, but halved the
-// consume-and-ack flow: checkouts that arrive during that sync wait for it.) Submissions complete either once written
+// Group commit on two I/O threads that share the work: whichever is free takes what producers
+// submitted while the other was busy and writes it as the next batch (one write call for many
+// enqueues), then makes it durable itself (one fdatasync covers every batch written before it
+// started). While one thread syncs, the other writes: submissions that complete once written (a
+// checkout) never wait for a sync, and a lone producer costs one thread hop there and one back.
+// While a sync runs, submissions that wait for durability are held (they could not become durable
+// before the next sync anyway) and written in one batch the moment it ends, so one write and one
+// fdatasync serve everything a window of producers submitted meanwhile; a written-completion
+// submission goes at once and takes the held ones with it. Submitters wake a thread only when it
+// waits for what they bring (not once per submission). Submissions complete either once written
 // (in the kernel: survives a crash of the process, not a power loss; the checkout before a
-// handler runs) or once durable (enqueues, flushes, acks). Durable completions follow LSN order; a
-// completion runs on its handler's associated executor (or the fallback executor), never on an
-// I/O thread, so the application's event loop never blocks on the disk.
+// handler runs) or once durable (enqueues, flushes, acks). Durable completions follow LSN order (one
+// thread at a time syncs and settles); a completion runs on its handler's associated executor (or
+// the fallback executor), never on an I/O thread, so the application's event loop never blocks on
+// the disk.
 // A failed batch completes every submission in it with the error (disk_full for ENOSPC, io_error
 // otherwise); a failed sync fails every batch written to its segment and not yet durable; the
-// writer then serves the next batch (see journal_writer for what a failure does to the segment).
+// threads then serve the next batch (see journal_writer for what a failure does to the segment).
 // Thread-safety: submit() from any thread; stop() once, from any thread but the I/O threads'.
 #pragma once
 
@@ -27,6 +26,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -99,17 +99,15 @@ class group_commit {
     journal::written_batch lsns;
     bool lost = false;  // its sync failed
   };
-  // What the waiting writer needs before it goes on (guarded by mutex_): submit() and the
-  // syncer notify only when they bring it, so a busy producer costs no wake-up per submission.
-  enum class writer_wait : std::uint8_t {
-    none,       // not waiting
-    any,        // an empty queue: the first submission
-    more,       // gathering a batch like the last one: queue_.size() >= gather_target_
-    sync_ends,  // holding durable submissions: the sync ends, a written one arrives, or the bytes bound
-  };
-  [[nodiscard]] bool writer_satisfied() const;  // with mutex_ held
-  void write_loop();
-  void sync_loop();
+  // With mutex_ held: what an I/O thread can do next.
+  [[nodiscard]] bool can_write() const;  // the writer role is free and something may be written
+  [[nodiscard]] bool can_sync() const;   // written batches wait and nobody syncs
+  [[nodiscard]] bool finished() const;   // stopping, and nothing is left for this thread
+  void wake_writer();                    // with mutex_ held: an idle thread, if one can write now
+  void io_loop();                        // both I/O threads
+  void write_batch(std::unique_lock<std::mutex>& lock, std::vector<submission>& batch,
+                   std::vector<journal::entry>& entries);
+  void sync_and_settle(std::unique_lock<std::mutex>& lock);
   void settle(const journal::sync_result& synced);
   // Posts the completions of `subs` that are still owed (all of them with an error) and counts
   // them done.
@@ -122,22 +120,24 @@ class group_commit {
   durable_sink sink_;
   const std::size_t max_batch_bytes_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;             // the writer: submissions arrived, or stop
-  std::condition_variable sync_wake_;        // the syncer: a batch was written, or the writer ended
-  std::deque<submission> queue_;             // guarded by mutex_
-  std::deque<written> unsynced_;             // guarded by mutex_: written, in LSN order, not yet durable
-  writer_wait waiting_ = writer_wait::none;  // guarded by mutex_
-  std::size_t gather_target_ = 0;            // guarded by mutex_
-  std::size_t queued_bytes_ = 0;             // guarded by mutex_: record bytes in queue_
-  std::size_t queued_written_ = 0;           // guarded by mutex_: submissions in queue_ that complete once written
-  bool syncing_ = false;                     // guarded by mutex_: the syncer runs an fdatasync
-  bool stopping_ = false;                    // guarded by mutex_
-  bool writer_done_ = false;                 // guarded by mutex_
+  std::condition_variable wake_;      // idle I/O threads: something to write or sync, or stop
+  std::condition_variable gathered_;  // the writer gathering a batch: enough arrived, or stop
+  std::deque<submission> queue_;      // guarded by mutex_
+  std::deque<written> unsynced_;      // guarded by mutex_: written, in LSN order, not yet durable
+  std::size_t queued_bytes_ = 0;      // guarded by mutex_: record bytes in queue_
+  std::size_t queued_written_ = 0;    // guarded by mutex_: submissions in queue_ that complete once written
+  bool writing_ = false;              // guarded by mutex_: a thread holds the writer role (one batch at a time)
+  bool syncing_ = false;              // guarded by mutex_: an fdatasync runs (durable submissions are held)
+  bool settling_ = false;             // guarded by mutex_: a thread owns sync-and-settle (LSN order)
+  bool gathering_ = false;            // guarded by mutex_: the writer waits for gather_target_ submissions
+  std::size_t gather_target_ = 0;     // guarded by mutex_
+  std::size_t idle_ = 0;              // guarded by mutex_: threads waiting on wake_
+  bool wake_sent_ = false;            // guarded by mutex_: a notify on wake_ not taken up yet
+  bool stopping_ = false;             // guarded by mutex_
+  std::size_t last_batch_ = 0;        // the writer role's
   std::atomic<std::size_t> pending_{0};
-  std::size_t last_batch_ = 0;  // writer thread only
-  group_commit_stats stats_;    // guarded by mutex_
-  std::thread syncer_;          // the threads last: they start after everything above exists
-  std::thread writer_thread_;
+  group_commit_stats stats_;            // guarded by mutex_
+  std::array<std::thread, 2> threads_;  // last: they start after everything above exists
 };
 
 // ENOSPC -> errc::disk_full, anything else -> errc::io_error.
