@@ -21,6 +21,19 @@ LOWER_IS_BETTER = ("p50_us", "p99_us", "schedule_ns_per_item", "all_fired_ms", "
                    "stall_max_ms", "stall_p99_ms")
 
 
+# Targets of the durable-speed work (docs/design.md, "Known gaps"): (group, rest, figure,
+# baseline variant) -> the ratio sluice must reach against that baseline in the same run.
+TARGETS = {
+    ("w1_seq", "", "items/s", "sqlite_wal_full_1_row_txn"): 1.2,
+    ("w1_seq", "", "p50_us", "raw_append_fdatasync"): 1.0,
+    ("w1_win", "", "items/s", "sqlite_wal_full_256_rows_txn"): 2.0,
+    ("w2", "workers:16", "items/s", "sqlite_jobs_table"): 5.0,
+    ("w3", "threads:2", "items/s", "raw_channel"): 0.5,
+}
+# Absolute targets (items/s), printed beside the figure.
+ABSOLUTE = {("w2", "workers:16"): 300_000, ("w3", "threads:2"): 2_000_000}
+
+
 def figures(b):
     out = {}
     if "items_per_second" in b:
@@ -45,7 +58,7 @@ def main(paths):
                 continue
             group, variant, rest = key_of(b["run_name"] if "run_name" in b else b["name"])
             rows[(group, rest)][variant] = figures(b)
-    print(f"{'benchmark':<34} {'figure':<20} {'sluice':>14} {'baseline':<22} {'value':>14} {'ratio':>7}")
+    print(f"{'benchmark':<34} {'figure':<20} {'sluice':>14} {'baseline':<30} {'value':>14} {'ratio':>7}  target")
     for (group, rest), variants in sorted(rows.items()):
         mine = variants.get("sluice")
         if not mine:
@@ -70,7 +83,14 @@ def main(paths):
                 # Higher is better for throughput, lower for latency: ratio > 1 means sluice is better.
                 ratio = (other / value if value else float("inf")) if fig in LOWER_IS_BETTER else value / other
                 label = f"{group} {rest}".strip()
-                print(f"{label:<34} {fig:<20} {value:>14,.2f} {base:<22} {other:>14,.2f} {ratio:>6.2f}x")
+                target = TARGETS.get((group, rest, fig, base))
+                note = "" if target is None else f"  >= {target:.1f}x {'met' if ratio >= target else 'NOT MET'}"
+                print(f"{label:<34} {fig:<20} {value:>14,.2f} {base:<30} {other:>14,.2f} {ratio:>6.2f}x{note}")
+        goal = ABSOLUTE.get((group, rest))
+        if goal is not None and "items/s" in mine:
+            met = "met" if mine["items/s"] >= goal else "NOT MET"
+            print(f"{f'{group} {rest}'.strip():<34} {'items/s':<20} {mine['items/s']:>14,.2f} {'absolute target':<30} "
+                  f"{goal:>14,.2f} {mine['items/s'] / goal:>6.2f}x  {met}")
     print("\nratio > 1 means sluice is better (more items/s; lower latency, cost and memory).")
 
 

@@ -53,11 +53,10 @@ bool group_commit::finished() const {
   return stopping_ && queue_.empty() && !writing_ && (unsynced_.empty() || settling_);
 }
 
-void group_commit::wake_writer() {
-  if (idle_ > 0 && !wake_sent_ && can_write()) {
-    wake_sent_ = true;  // one wake-up is enough: the woken thread takes everything queued
-    wake_.notify_one();
-  }
+bool group_commit::claim_wake() {
+  if (idle_ == 0 || wake_sent_ || !can_write()) return false;
+  wake_sent_ = true;  // one wake-up is enough: the woken thread takes everything queued
+  return true;
 }
 
 void group_commit::submit(std::vector<owned_entry> records, done_handler done, completes when) {
@@ -70,8 +69,11 @@ void group_commit::submit(std::vector<owned_entry> records, done_handler done, c
                         asio::prefer(fallback_, asio::execution::outstanding_work.tracked), when, 0});
       queued_bytes_ += bytes;
       if (when == completes::written) ++queued_written_;
-      if (gathering_ && queue_.size() >= gather_target_) gathered_.notify_one();
-      wake_writer();
+      const bool gathered = gathering_ && queue_.size() >= gather_target_;
+      const bool wake = claim_wake();
+      lock.unlock();  // before the notify: the woken thread would only block on the mutex
+      if (gathered) gathered_.notify_one();
+      if (wake) wake_.notify_one();
       return;
     }
   }
@@ -210,7 +212,11 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
   if (lsns && syncs_) unsynced_.push_back({std::move(batch), *lsns, false});
   batch.clear();  // moved-from or completed: reset for reuse
   writing_ = false;
-  wake_writer();  // this thread syncs next: more that may go now is the other one's
+  if (claim_wake()) {  // this thread syncs next: more that may go now is the other one's
+    lock.unlock();
+    wake_.notify_one();
+    lock.lock();
+  }
 }
 
 void group_commit::sync_and_settle(std::unique_lock<std::mutex>& lock) {
@@ -220,8 +226,9 @@ void group_commit::sync_and_settle(std::unique_lock<std::mutex>& lock) {
   const auto synced = writer_.sync();
   lock.lock();
   syncing_ = false;
-  wake_writer();  // the held batch is written while this one settles
+  const bool wake = claim_wake();
   lock.unlock();
+  if (wake) wake_.notify_one();  // the held batch is written while this one settles
   settle(synced);
   lock.lock();
   settling_ = false;

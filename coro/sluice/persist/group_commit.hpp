@@ -103,7 +103,9 @@ class group_commit {
   [[nodiscard]] bool can_write() const;  // the writer role is free and something may be written
   [[nodiscard]] bool can_sync() const;   // written batches wait and nobody syncs
   [[nodiscard]] bool finished() const;   // stopping, and nothing is left for this thread
-  void wake_writer();                    // with mutex_ held: an idle thread, if one can write now
+  // With mutex_ held: true when an idle thread should be woken (it can write now and no wake-up
+  // is on its way); the caller notifies wake_ after unlocking.
+  [[nodiscard]] bool claim_wake();
   void io_loop();                        // both I/O threads
   void write_batch(std::unique_lock<std::mutex>& lock, std::vector<submission>& batch,
                    std::vector<journal::entry>& entries);

@@ -238,7 +238,7 @@ BOOST_AUTO_TEST_CASE(a_failed_sync_fails_the_durable_submissions_written_before_
   asio::io_context app;
   group_commit gc(gate, options_for("/j"), 1, app.get_executor());
   int settled = 0;
-  error_code a_ec, b_ec, flush_ec;
+  error_code a_ec, flush_ec;
   bool b_written = false;
   gc.submit(one("ok"), [&](error_code, std::uint64_t) { ++settled; });
   run_until(app, [&] { return settled == 1; });
