@@ -18,6 +18,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
@@ -158,6 +159,13 @@ void bm_first_snapshot(benchmark::State& state) {
     int phase = 0;  // 0 during the snapshot, 1 the baseline window, 2 done
     steady::time_point baseline_end{};
     sluice::engine* engine = nullptr;
+    sluice::engine* stopping = nullptr;
+    auto stop_once = [&] {
+      if (phase == 2 && stopping == nullptr) {
+        stopping = engine;
+        engine->async_stop(std::chrono::seconds(5), [](error_code) {});
+      }
+    };
     auto on_run = [&] {
       const auto now = steady::now();
       if (last != steady::time_point{} && phase < 2) {
@@ -169,7 +177,7 @@ void bm_first_snapshot(benchmark::State& state) {
       last = now;
       if (phase == 1 && now >= baseline_end) {
         phase = 2;
-        engine->async_stop(std::chrono::seconds(5), [](error_code) {});
+        stop_once();
       }
     };
     sluice::engine eng(ioc.get_executor(), options_for(dir, true));
@@ -182,11 +190,18 @@ void bm_first_snapshot(benchmark::State& state) {
     state.ResumeTiming();
     sluice::snapshot_report report;
     error_code result;
+    // The baseline window also ends by the clock: the handlers may drain the queue before it does.
+    asio::steady_timer window_end(ioc);
     eng.async_snapshot([&](error_code ec, sluice::snapshot_report r) {
       result = ec;
       report = r;
       phase = 1;
       baseline_end = steady::now() + r.took;
+      window_end.expires_at(baseline_end);
+      window_end.async_wait([&](error_code) {
+        phase = 2;
+        stop_once();
+      });
     });
     (void)eng.scale("bench", 4);
     ioc.run();
