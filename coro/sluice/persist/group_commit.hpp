@@ -106,7 +106,7 @@ class group_commit {
   // With mutex_ held: true when an idle thread should be woken (it can write now and no wake-up
   // is on its way); the caller notifies wake_ after unlocking.
   [[nodiscard]] bool claim_wake();
-  void io_loop();                        // both I/O threads
+  void io_loop();  // both I/O threads
   void write_batch(std::unique_lock<std::mutex>& lock, std::vector<submission>& batch,
                    std::vector<journal::entry>& entries);
   void sync_and_settle(std::unique_lock<std::mutex>& lock);
