@@ -6,10 +6,11 @@
 //
 // Integrity: every row carries a CRC32C of its authoritative columns (the message as the journal
 // encodes it, the dead letter, state, due time, order and LSN), and each commit writes the row
-// count and the sum of the CRCs into meta (counted by put and erase as they go), so load() detects a damaged row, a
-// lost row and a foreign or future-format database (errc::snapshot_corrupt with a detail). Commits use
-// synchronous=FULL: a commit that returned is durable before the journal it covers may be deleted. Thread-safety: one
-// thread at a time.
+// count and the sum of the CRCs into meta (counted by put and erase as they go), so load()
+// detects a damaged row, a lost row and a foreign or future-format database
+// (errc::snapshot_corrupt with a detail). Commits use synchronous=FULL: a commit that returned is
+// durable before the journal it covers may be deleted.
+// Thread-safety: one thread at a time.
 #pragma once
 
 #include "sluice/journal/format.hpp"

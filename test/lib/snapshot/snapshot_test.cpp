@@ -33,6 +33,21 @@ namespace {
 const std::string data_dir = "/data";
 const std::string journal_dir = "/data/journal";
 
+std::string generation_path(int g) { return data_dir + "/snapshot." + std::to_string(g) + ".sqlite"; }
+
+// A generation opened with SQLite directly, as the engine opens it (exclusive locking: the VFS
+// keeps no shared-memory WAL index).
+struct raw_generation {
+  sqlite3* db = nullptr;
+  raw_generation(snap::sqlite_vfs& vfs, int g) {
+    BOOST_REQUIRE(sqlite3_open_v2(generation_path(g).c_str(), &db, SQLITE_OPEN_READWRITE, vfs.name()) == SQLITE_OK);
+    BOOST_REQUIRE(sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  ~raw_generation() { sqlite3_close(db); }
+  raw_generation(const raw_generation&) = delete;
+  raw_generation& operator=(const raw_generation&) = delete;
+};
+
 j::instance_id instance() {
   j::instance_id id{};
   id[0] = 7;
@@ -359,7 +374,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_newest_snapshot_costs_replay_time_not_messages) {
       }
       expected = fold(all);
     }
-    const std::string victim = data_dir + "/snapshot." + std::to_string(newest) + ".sqlite";
+    const std::string victim = generation_path(newest);
     auto bytes = *disk->contents(victim);
     auto wal = disk->contents(victim + "-wal");
     if (flip_a_row) {
@@ -407,7 +422,7 @@ BOOST_AUTO_TEST_CASE(a_row_found_damaged_by_a_commit_is_set_aside_and_rebuilt_fr
     BOOST_REQUIRE(store->keeper->snapshot(detail));  // generation 1, newer: both hold message 3
   }
   // Damage message 3's row in generation 0, the older one (only opened, not read, at start).
-  const std::string victim = data_dir + "/snapshot.0.sqlite";
+  const std::string victim = generation_path(0);
   const std::string needle = "payload-3";
   int flipped = 0;
   for (const auto& file : {victim, victim + "-wal"}) {
@@ -540,11 +555,9 @@ BOOST_AUTO_TEST_CASE(a_version_1_snapshot_counted_by_triggers_is_migrated_at_ope
   {
     snap::sqlite_vfs vfs(*disk);
     for (int g = 0; g < 2; ++g) {
-      const std::string path = data_dir + "/snapshot." + std::to_string(g) + ".sqlite";
-      sqlite3* db = nullptr;
-      BOOST_REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, vfs.name()) == SQLITE_OK);
-      const int rc = sqlite3_exec(db,
-                                  "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; BEGIN;"
+      const raw_generation raw(vfs, g);
+      const int rc = sqlite3_exec(raw.db,
+                                  "PRAGMA journal_mode=WAL; BEGIN;"
                                   "CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages BEGIN"
                                   "  UPDATE meta SET value = value + 1 WHERE key = 'rows';"
                                   "  UPDATE meta SET value = value + NEW.crc WHERE key = 'crc_sum'; END;"
@@ -555,8 +568,7 @@ BOOST_AUTO_TEST_CASE(a_version_1_snapshot_counted_by_triggers_is_migrated_at_ope
                                   "  UPDATE meta SET value = value - OLD.crc + NEW.crc WHERE key = 'crc_sum'; END;"
                                   "UPDATE meta SET value = 1 WHERE key = 'format_version'; COMMIT;",
                                   nullptr, nullptr, nullptr);
-      BOOST_TEST(rc == SQLITE_OK, sqlite3_errmsg(db));
-      sqlite3_close(db);
+      BOOST_TEST(rc == SQLITE_OK, sqlite3_errmsg(raw.db));
     }
   }
   // Opened by this build: migrated (a trigger left behind would count every row twice), then
@@ -579,23 +591,18 @@ BOOST_AUTO_TEST_CASE(a_version_1_snapshot_counted_by_triggers_is_migrated_at_ope
   r->keeper.reset();
   snap::sqlite_vfs vfs(*disk);
   for (int g = 0; g < 2; ++g) {  // count and CRC sum agree in both generations, not only the loaded one
-    auto db =
-        snap::snapshot_db::open(vfs, data_dir + "/snapshot." + std::to_string(g) + ".sqlite", instance(), {}, detail);
+    auto db = snap::snapshot_db::open(vfs, generation_path(g), instance(), {}, detail);
     BOOST_REQUIRE_MESSAGE(db, detail);
     BOOST_TEST((*db)->meta().format_version == snap::snapshot_format_version);
     BOOST_TEST(!(*db)->load([](j::durable_message&&) {}, detail), detail);
     db->reset();
-    sqlite3* raw = nullptr;  // and no trigger is left to write meta twice per row
-    const std::string path = data_dir + "/snapshot." + std::to_string(g) + ".sqlite";
-    BOOST_REQUIRE(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, vfs.name()) == SQLITE_OK);
-    BOOST_REQUIRE(sqlite3_exec(raw, "PRAGMA locking_mode=EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    const raw_generation raw(vfs, g);  // and no trigger is left to write meta twice per row
     sqlite3_stmt* q = nullptr;
-    BOOST_REQUIRE(sqlite3_prepare_v2(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", -1, &q,
+    BOOST_REQUIRE(sqlite3_prepare_v2(raw.db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", -1, &q,
                                      nullptr) == SQLITE_OK);
     BOOST_REQUIRE(sqlite3_step(q) == SQLITE_ROW);
     BOOST_TEST(sqlite3_column_int(q, 0) == 0);
     sqlite3_finalize(q);
-    sqlite3_close(raw);
   }
 }
 
@@ -616,7 +623,7 @@ BOOST_AUTO_TEST_CASE(a_foreign_snapshot_fails_closed) {
   BOOST_TEST(!k);
   if (!k) BOOST_TEST(k.error() == sluice::errc::snapshot_corrupt);
   BOOST_TEST(detail.find("another instance") != std::string::npos);
-  BOOST_TEST(disk->contents(data_dir + "/snapshot.0.sqlite").has_value());  // not set aside
+  BOOST_TEST(disk->contents(generation_path(0)).has_value());  // not set aside
 }
 
 BOOST_AUTO_TEST_CASE(crash_at_every_operation_of_snapshot_cycles_loses_nothing) {
