@@ -1,4 +1,4 @@
-// Group commit on a writer thread and a syncer thread (see group_commit.hpp).
+// Group commit on two I/O threads that take turns writing and syncing (see group_commit.hpp).
 #include "sluice/persist/group_commit.hpp"
 
 #include "sluice/error.hpp"
@@ -235,7 +235,7 @@ void group_commit::sync_and_settle(std::unique_lock<std::mutex>& lock) {
 }
 
 void group_commit::settle(const journal::sync_result& synced) {
-  // The syncer thread only, so durable completions and the sink follow LSN order.
+  // One thread at a time (settling_), so durable completions and the sink follow LSN order.
   std::vector<written> ready;
   {
     std::lock_guard lock(mutex_);

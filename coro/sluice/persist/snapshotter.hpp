@@ -1,12 +1,12 @@
-// The snapshot thread: a second consumer of the journal. The group-commit writer hands it every
+// The snapshot thread: a second consumer of the journal. The group commit hands it every
 // durable batch (feed); it folds the records into the two snapshot generations' deltas and
 // commits one when `every_records` records arrived since the last snapshot (but not sooner than
 // `min_gap` after it), when `interval` passed with something changed, on request, and (by
 // default) once more at stop. The thread runs at a lower priority (nice +10) than the engine's. SQLite runs only
 // on this thread: enqueue and dispatch never wait for a snapshot. A failed snapshot (SQLite busy,
 // disk full, I/O error) is counted, logged, retried a second later, and keeps the journal.
-// Thread-safety: feed() from the writer thread; request() and stats() from any thread; stop()
-// once, after the writer has stopped.
+// Thread-safety: feed() from one group-commit I/O thread at a time, in LSN order; request() and
+// stats() from any thread; stop() once, after the group commit has stopped.
 #pragma once
 
 #include "sluice/log.hpp"

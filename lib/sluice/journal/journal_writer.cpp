@@ -96,8 +96,8 @@ boost::system::result<written_batch> journal_writer::write(std::span<const entry
     std::unique_lock lock(mutex_);
     if (file_ && (sealed_ || poisoned_ || end_ >= options_.segment_bytes)) {
       // The next segment starts only once this one is durable to its end (or its sync failed):
-      // then only the newest segment can hold a torn write. The syncer may be at it already;
-      // otherwise this thread syncs (never both at once).
+      // then only the newest segment can hold a torn write. Another thread may be syncing it
+      // already; otherwise this thread syncs (never both at once).
       (void)sync_locked(lock);
       if (poisoned_) add_void(lost_first_, next_lsn_ - 1);  // everything on it that was not durable
       file_.reset();
@@ -130,7 +130,7 @@ boost::system::result<written_batch> journal_writer::write(std::span<const entry
 
   if (auto ec = file->write_at(end_, bytes_of(buffer_))) {
     // Cut back to the last good end (best effort: the void range covers the batch either way);
-    // the segment takes nothing more, and its earlier batches stay (the syncer makes them durable).
+    // the segment takes nothing more, and its earlier batches stay (the next sync makes them durable).
     (void)file->truncate(end_);
     std::lock_guard lock(mutex_);
     ++stats_.write_failures;
@@ -162,7 +162,7 @@ sync_result journal_writer::sync() {
 }
 
 sync_result journal_writer::sync_locked(std::unique_lock<std::mutex>& lock) {
-  // One sync at a time, whichever thread runs it (the syncer, or the writer at a roll).
+  // One sync at a time, whichever thread runs it (an I/O thread after its batch, or a write at a roll).
   sync_done_.wait(lock, [&] { return !syncing_; });
   if (poisoned_ || !file_ || written_lsn_ <= durable_lsn_ || !options_.sync) {
     return {durable_lsn_, lost_first_, lost_last_, {}};

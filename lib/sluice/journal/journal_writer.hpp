@@ -1,7 +1,8 @@
 // Writes batches to the journal and makes them durable. write() appends a batch (one write call);
 // sync() makes everything written so far durable (one fdatasync). The two may run at the same
 // time on two threads, so a batch is written while the previous one is being synced: the
-// group-commit layer above (coro/sluice/persist) has a writer thread and a syncer thread.
+// group-commit layer above (coro/sluice/persist) runs two I/O threads that take turns (one syncs
+// what it wrote while the other writes the next batch).
 // append() is write() then sync(), for one thread.
 //
 // Every record carries how far the journal was durable when its batch was written (format.hpp),
@@ -15,13 +16,13 @@
 //   batch opens a new segment, led by a void range naming the failed LSNs;
 // * a failed fdatasync is never retried on the same segment (fsyncgate): every batch written to it
 //   and not yet durable fails, the segment is sealed, and the next segment's void range names the
-//   failed LSNs, so recovery ignores them even if their pages reached the disk after all. Only one
-//   thread ever syncs a segment (a second fdatasync on the same file could report success for pages
-//   the first one's failure dropped).
+//   failed LSNs, so recovery ignores them even if their pages reached the disk after all. Syncs
+//   never overlap, and a segment whose sync failed is never synced again (a second fdatasync on
+//   the same file could report success for pages the first one's failure dropped).
 // After a failure the writer stays usable: the next write retries (a new segment), so the engine
 // serves again once space returns.
-// Thread-safety: write()/append() from one thread, sync() from that one or one other; the
-// accessors from any thread.
+// Thread-safety: write()/append() from one thread at a time (callers order them), sync() from
+// any thread, concurrently with a write (syncs wait for each other); the accessors from any thread.
 #pragma once
 
 #include "sluice/fs/file_system.hpp"
