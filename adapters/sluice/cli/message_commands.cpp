@@ -124,25 +124,25 @@ int run_list_offline(const command_context& ctx, const std::string& data_dir, co
   auto add = [&](const journal::durable_message& d, const char* state, sys_time since) {
     if (options.state != "all" && options.state != state) return;
     if (!options.queue.empty() && options.queue != d.queue) return;
-    if (!options.type.empty() && options.type != d.m.type) return;
-    const std::string correlation = d.m.effective_correlation_id();
+    if (!options.type.empty() && options.type != d.m->type) return;
+    const std::string correlation = d.m->effective_correlation_id();
     if (!options.correlation_id.empty() && options.correlation_id != correlation) return;
-    rows.push_back({unix_ms(d.m.enqueued_at), json::object{{"id", d.m.id.to_string()},
-                                                           {"queue", d.queue},
-                                                           {"type", d.m.type},
-                                                           {"state", state},
-                                                           {"attempt", d.m.attempt},
-                                                           {"replays", d.m.replays},
-                                                           {"correlation_id", correlation},
-                                                           {"payload_bytes", d.m.payload.size()},
-                                                           {"enqueued_at_unix_ms", unix_ms(d.m.enqueued_at)},
-                                                           {"since_unix_ms", unix_ms(since)}}});
+    rows.push_back({unix_ms(d.m->enqueued_at), json::object{{"id", d.m->id.to_string()},
+                                                            {"queue", d.queue},
+                                                            {"type", d.m->type},
+                                                            {"state", state},
+                                                            {"attempt", d.m->attempt},
+                                                            {"replays", d.m->replays},
+                                                            {"correlation_id", correlation},
+                                                            {"payload_bytes", d.m->payload.size()},
+                                                            {"enqueued_at_unix_ms", unix_ms(d.m->enqueued_at)},
+                                                            {"since_unix_ms", unix_ms(since)}}});
   };
   const auto& st = read->state;
-  for (const auto& d : st.ready) add(d, "pending", d.m.enqueued_at);
+  for (const auto& d : st.ready) add(d, "pending", d.m->enqueued_at);
   for (const auto& d : st.scheduled) add(d, "scheduled", d.due);
-  for (const auto& d : st.in_flight) add(d, "inflight", d.m.enqueued_at);
-  for (const auto& d : st.dead) add(d, "dlq", d.letter.dead_lettered_at);
+  for (const auto& d : st.in_flight) add(d, "inflight", d.m->enqueued_at);
+  for (const auto& d : st.dead) add(d, "dlq", d.letter->dead_lettered_at);
   std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) { return a.enqueued < b.enqueued; });
   json::array page;
   for (std::size_t i = options.offset; i < rows.size() && page.size() < options.limit; ++i) {

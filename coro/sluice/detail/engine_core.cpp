@@ -159,13 +159,13 @@ void engine_core::restore(journal::recovered_state& state) {
   };
   auto place = [&](journal::durable_message& d) -> queue_runtime* {
     queue_runtime* q = find_queue(d.queue);
-    const auto handler = q ? q->find_handler(d.m.type) : std::nullopt;
+    const auto handler = q ? q->find_handler(d.m->type) : std::nullopt;
     if (!handler) {
       ++orphans;  // its queue or handler is not registered any more: it stays in the journal
       return nullptr;
     }
-    d.m.queue_index = q->index();
-    d.m.handler_index = *handler;
+    d.m->queue_index = q->index();
+    d.m->handler_index = *handler;
     return q;
   };
   const sys_time now = clock_.now();
@@ -174,7 +174,7 @@ void engine_core::restore(journal::recovered_state& state) {
   for (auto& d : state.in_flight) {
     auto* q = place(d);
     if (!q) continue;
-    auto m = std::make_unique<message>(std::move(d.m));
+    auto m = std::move(d.m);
     const auto& options = q->handler_at(m->handler_index).options;
     if (m->spent_attempts() > options.max_retries) {  // a poison message that took the process down
       settlement_.dead_letter_now(*q, std::move(m), dead_letter_reason::retries_exhausted,
@@ -187,21 +187,21 @@ void engine_core::restore(journal::recovered_state& state) {
   // active message, so they lead it again.
   std::vector<journal::durable_message*> later;
   for (auto& d : state.scheduled) {
-    if (d.m.ordering_key.empty() || d.m.attempt == 0) {
+    if (d.m->ordering_key.empty() || d.m->attempt == 0) {
       later.push_back(&d);
       continue;
     }
-    if (auto* q = place(d)) q->restore_keyed_retry(keyed(*q, std::make_unique<message>(std::move(d.m))), d.due);
+    if (auto* q = place(d)) q->restore_keyed_retry(keyed(*q, std::move(d.m)), d.due);
   }
   for (auto& d : state.ready) {
-    if (auto* q = place(d)) q->publish_forced(keyed(*q, std::make_unique<message>(std::move(d.m))));
+    if (auto* q = place(d)) q->publish_forced(keyed(*q, std::move(d.m)));
   }
   for (auto* dp : later) {
     auto& d = *dp;
     auto* q = place(d);
     if (!q) continue;
-    const auto why = d.m.not_before == d.due ? timekeeper::origin::delayed_enqueue : timekeeper::origin::reschedule;
-    auto m = keyed(*q, std::make_unique<message>(std::move(d.m)));
+    const auto why = d.m->not_before == d.due ? timekeeper::origin::delayed_enqueue : timekeeper::origin::reschedule;
+    auto m = keyed(*q, std::move(d.m));
     if (d.due <= now) {
       q->publish_forced(std::move(m));
     } else {
@@ -211,7 +211,7 @@ void engine_core::restore(journal::recovered_state& state) {
   for (auto& d : state.dead) {
     auto* q = place(d);
     if (!q) continue;
-    if (auto evicted = q->dead_letters().add(std::move(d.letter))) {
+    if (auto evicted = q->dead_letters().add(std::move(*d.letter))) {
       settlement_.record_event(journal::purge_event{*evicted});  // over capacity now: evicted for good
     }
   }

@@ -117,7 +117,8 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   ro.salvage = options.salvage;
   ro.instance = *instance;
   ro.covered = keeper ? keeper->oldest_covered_lsn() : 0;
-  auto recovered = journal::recover(files, journal_dir, ro, detail);
+  // Pass one: every segment read and checked, nothing kept but the plan (journal_recovery.hpp).
+  auto recovered = journal::scan_journal(files, journal_dir, ro, detail);
   if (!recovered) return recovered.error();
   if (keeper) {
     if (auto ec = keeper->align(recovered->first_lsn, summary.notes, detail)) return ec;
@@ -132,21 +133,29 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     if (!options.salvage) return make_error_code(errc::journal_corrupt);
     summary.notes.push_back("salvage: " + detail);
   }
+  // Pass two: each record decoded straight from the segment's buffer into the state (and the
+  // snapshots' deltas), one segment in memory at a time.
   std::size_t replayed = 0;
-  for (const auto& r : recovered->records) {
-    auto e = journal::decode_event(r.type, r.payload);
+  rebuilt.reserve(rebuilt.size() + recovered->records_seen);
+  const auto replay = [&](std::uint64_t lsn, journal::record_type type, std::string_view payload) -> error_code {
+    auto e = journal::decode_event(type, payload);
     if (!e) {
-      detail = "journal record " + std::to_string(r.lsn) + " has a valid CRC but an undecodable payload";
-      if (!options.salvage) return make_error_code(errc::journal_corrupt);
-      summary.notes.push_back(detail);
-      continue;
+      std::string why = "journal record " + std::to_string(lsn) + " has a valid CRC but an undecodable payload";
+      if (!options.salvage) {
+        detail = std::move(why);
+        return make_error_code(errc::journal_corrupt);
+      }
+      summary.notes.push_back(std::move(why));
+      return {};
     }
-    if (keeper) keeper->add(r.lsn, *e);
-    if (r.lsn > from_snapshot.covered_lsn) {
-      rebuilt.apply(r.lsn, std::move(*e));
+    if (keeper) keeper->add(lsn, *e);
+    if (lsn > from_snapshot.covered_lsn) {
+      rebuilt.apply(lsn, std::move(*e));
       ++replayed;
     }
-  }
+    return {};
+  };
+  if (auto ec = journal::read_journal(files, journal_dir, *recovered, replay, detail)) return ec;
   state = rebuilt.take();
   summary.records = replayed;
   summary.snapshot_rows = from_snapshot.rows;

@@ -7,16 +7,19 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <span>
 
 namespace sluice::journal {
 
 namespace {
 
+// What pass one keeps of a segment: its scan without the records (their bytes are gone).
 struct segment_data {
   std::string name;
   std::uint64_t base = 0;
-  std::vector<std::uint8_t> bytes;
   segment_scan scan;
+  bool has_records = false;  // at least one complete batch
 };
 
 using void_map = std::map<std::uint64_t, std::uint64_t>;  // first -> last
@@ -41,6 +44,22 @@ bool in_void(const void_map& voids, std::uint64_t lsn) {
 
 }  // namespace
 
+boost::system::error_code segment_buffer::read(fs::file_system& fs, const std::string& path,
+                                               std::span<const std::uint8_t>& out) {
+  auto f = fs.open(path, fs::open_mode::read_only);
+  if (!f) return f.error();
+  auto size = (*f)->size();
+  if (!size) return size.error();
+  if (*size > capacity_) {
+    bytes_ = std::shared_ptr<std::uint8_t[]>(new std::uint8_t[*size]);  // not zeroed: the read fills it
+    capacity_ = *size;
+  }
+  std::size_t got = 0;
+  if (auto ec = (*f)->read_at(0, std::span<std::uint8_t>(bytes_.get(), *size), got)) return ec;
+  out = std::span<const std::uint8_t>(bytes_.get(), got);
+  return {};
+}
+
 std::string encode_void_range(std::uint64_t first, std::uint64_t last) {
   std::string out;
   le::put64(out, first);
@@ -56,8 +75,8 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> decode_void_range(std::st
   return std::make_pair(a, b);
 }
 
-boost::system::result<recovered_journal> recover(fs::file_system& fs, const std::string& dir,
-                                                 const recovery_options& options, std::string& detail) {
+boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const std::string& dir,
+                                                      const recovery_options& options, std::string& detail) {
   recovered_journal out;
   auto names = fs.list(dir);
   if (!names) {
@@ -66,7 +85,7 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
   }
   std::vector<segment_data> segments;
   for (const auto& n : *names) {
-    if (auto base = parse_segment_file_name(n)) segments.push_back({n, *base, {}, {}});
+    if (auto base = parse_segment_file_name(n)) segments.push_back({n, *base, {}, false});
   }
   std::sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.base < b.base; });
   if (options.covered > 0) {
@@ -80,22 +99,18 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
     segments.erase(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(stale));
   }
 
-  // Read and scan every segment on its own; the chain is checked below.
-  void_map voids;
+  // Read and scan every segment on its own, keeping what the checks below need; the chain is
+  // checked below.
+  void_map& voids = out.voids;
+  segment_buffer& buffer = out.buffer;
   for (auto& s : segments) {
-    auto f = fs.open(dir + "/" + s.name, fs::open_mode::read_only);
-    if (!f) {
-      detail = "cannot open " + s.name + ": " + f.error().message();
-      return f.error();
+    std::span<const std::uint8_t> bytes;
+    if (auto ec = buffer.read(fs, dir + "/" + s.name, bytes)) {
+      detail = "cannot read " + s.name + ": " + ec.message();
+      return ec;
     }
-    auto bytes = fs::read_all(**f);
-    if (!bytes) {
-      detail = "cannot read " + s.name + ": " + bytes.error().message();
-      return bytes.error();
-    }
-    s.bytes = std::move(*bytes);
-    out.bytes_read += s.bytes.size();
-    s.scan = scan_segment(s.bytes, 0, /*last=*/true);
+    out.bytes_read += bytes.size();
+    s.scan = scan_segment(bytes, 0, /*last=*/true);
     for (const auto& r : s.scan.records) {
       if (r.header.type != record_type::void_range) continue;
       const std::string_view p(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
@@ -104,6 +119,9 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
         last = std::max(last, range->second);
       }
     }
+    s.has_records = !s.scan.records.empty();
+    out.records_seen += s.scan.records.size();
+    s.scan.records = {};  // spans into the buffer, which the next segment overwrites
   }
   auto fail = [&](const segment_data& s, std::size_t offset, std::uint64_t after,
                   const std::string& why) -> boost::system::result<recovered_journal> {
@@ -119,7 +137,7 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
     auto& s = segments[i];
     const auto& scan = s.scan;
     bool later_batches = false;  // does any later segment hold a complete batch?
-    for (std::size_t k = i + 1; k < segments.size(); ++k) later_batches |= !segments[k].scan.records.empty();
+    for (std::size_t k = i + 1; k < segments.size(); ++k) later_batches |= segments[k].has_records;
     if (!scan.header) {
       // Unreadable header: a segment whose creation failed (header never synced) is harmless only
       // if it is empty beyond the header and nothing complete follows or a void covers it.
@@ -158,20 +176,12 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
     if (scan.corrupt) {
       if (!options.salvage) return fail(s, scan.corrupt->offset, scan.corrupt->after_lsn, scan.corrupt->reason);
       (void)fail(s, scan.corrupt->offset, scan.corrupt->after_lsn, scan.corrupt->reason);  // records the detail
-      for (const auto& rec : scan.records) {
-        if (rec.header.lsn <= scan.corrupt->after_lsn) {
-          out.records.push_back({rec.header.lsn, rec.header.type,
-                                 std::string(reinterpret_cast<const char*>(rec.payload.data()), rec.payload.size())});
-        }
-      }
+      out.plan.push_back({s.name, scan.corrupt->after_lsn, scan.next_lsn});
       for (std::size_t k = i + 1; k < segments.size(); ++k) out.unreadable.push_back("segment " + segments[k].name);
       out.next_lsn = scan.corrupt->after_lsn + 1;
       return out;
     }
-    for (const auto& rec : scan.records) {
-      out.records.push_back({rec.header.lsn, rec.header.type,
-                             std::string(reinterpret_cast<const char*>(rec.payload.data()), rec.payload.size())});
-    }
+    out.plan.push_back({s.name, UINT64_MAX, scan.next_lsn});
     out.segments.push_back(s.name);
     if (out.first_lsn == 0) out.first_lsn = s.base;
     expected = scan.next_lsn;
@@ -205,12 +215,54 @@ boost::system::result<recovered_journal> recover(fs::file_system& fs, const std:
   if (expected != 0) out.next_lsn = expected;
   // A void range may name LSNs beyond the last record (a failed batch at the very end).
   if (!voids.empty()) out.next_lsn = std::max(out.next_lsn, std::prev(voids.end())->second + 1);
-  const auto before = out.records.size();
-  std::erase_if(out.records,
-                [&](const recovered_record& r) { return r.type == record_type::void_range || in_void(voids, r.lsn); });
-  out.voided = before - out.records.size();
   for (const auto& [a, b] : voids)
     out.notes.push_back("LSNs " + std::to_string(a) + ".." + std::to_string(b) + " void");
+  return out;
+}
+
+boost::system::error_code read_journal(fs::file_system& fs, const std::string& dir, recovered_journal& journal,
+                                       const record_visitor& visit, std::string& detail) {
+  segment_buffer& buffer = journal.buffer;
+  journal.voided = 0;
+  for (const auto& p : journal.plan) {
+    std::span<const std::uint8_t> bytes;
+    if (auto ec = buffer.read(fs, dir + "/" + p.name, bytes)) {
+      detail = "cannot read " + p.name + ": " + ec.message();
+      return ec;
+    }
+    const auto scan = scan_segment(bytes, 0, /*last=*/true);
+    if (!scan.header || scan.next_lsn != p.next_lsn) {
+      detail = "journal corrupt: segment " + p.name + " changed while it was recovered (it ended at LSN " +
+               std::to_string(p.next_lsn) + ", now at " + std::to_string(scan.next_lsn) + ")";
+      return make_error_code(errc::journal_corrupt);
+    }
+    for (const auto& r : scan.records) {
+      if (r.header.lsn > p.last_lsn) break;
+      if (r.header.type == record_type::void_range || in_void(journal.voids, r.header.lsn)) {
+        ++journal.voided;
+        continue;
+      }
+      const std::string_view payload(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
+      if (auto ec = visit(r.header.lsn, r.header.type, payload)) return ec;
+    }
+  }
+  buffer.release();
+  return {};
+}
+
+boost::system::result<recovered_journal> recover(fs::file_system& fs, const std::string& dir,
+                                                 const recovery_options& options, std::string& detail) {
+  auto out = scan_journal(fs, dir, options, detail);
+  if (!out) return out;
+  out->records.reserve(out->records_seen);
+  const auto ec = read_journal(
+      fs, dir, *out,
+      [&](std::uint64_t lsn, record_type type, std::string_view payload) {
+        out->records.push_back({lsn, type, std::string(payload)});
+        return boost::system::error_code{};
+      },
+      detail);
+  if (ec) return ec;
   return out;
 }
 

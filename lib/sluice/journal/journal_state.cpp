@@ -2,18 +2,43 @@
 #include "sluice/journal/journal_state.hpp"
 
 #include <algorithm>
-#include <array>
 #include <type_traits>
 
 namespace sluice::journal {
 
 durable_message* journal_state::find(const message_id& id) {
-  auto it = messages_.find(id);
-  if (it == messages_.end()) {
+  auto it = index_.find(id);
+  if (it == index_.end()) {
     ++contradictions_;
     return nullptr;
   }
-  return &it->second;
+  return &slots_[it->second];
+}
+
+void journal_state::reserve(std::size_t more) {
+  slots_.reserve(slots_.size() + more);
+  index_.reserve(index_.size() + more);
+}
+
+void journal_state::erase(const message_id& id) {
+  auto it = index_.find(id);
+  if (it == index_.end()) {
+    ++contradictions_;  // done, or purged from the dead letters, already
+    return;
+  }
+  auto& ended = slots_[it->second];  // freed now; the slot goes at the next compaction
+  ended.m.reset();
+  ended.letter.reset();
+  std::string().swap(ended.queue);
+  index_.erase(it);
+  if (++ended_ > 1024 && ended_ * 2 > slots_.size()) compact();
+}
+
+// Drops the slots of ended messages (keeping arrival order) once they are half of all slots.
+void journal_state::compact() {
+  std::erase_if(slots_, [](const durable_message& d) { return d.m == nullptr; });
+  ended_ = 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i) index_[slots_[i].m->id] = static_cast<std::uint32_t>(i);
 }
 
 void apply_to(durable_message& d, std::uint64_t lsn, const event& e) {
@@ -22,39 +47,40 @@ void apply_to(durable_message& d, std::uint64_t lsn, const event& e) {
       [&](const auto& ev) {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, checkout_event>) {
-          d.m.attempt = std::max(d.m.attempt, ev.attempt);
-          d.m.lease_epoch = std::max(d.m.lease_epoch, ev.lease_epoch);
+          d.m->attempt = std::max(d.m->attempt, ev.attempt);
+          d.m->lease_epoch = std::max(d.m->lease_epoch, ev.lease_epoch);
           d.place = message_place::in_flight;
         } else if constexpr (std::is_same_v<T, reschedule_event>) {
-          d.m.attempt = std::max(d.m.attempt, ev.attempt);
-          d.m.snoozes = ev.snoozes;
-          d.m.first_failure_at = ev.first_failure_at;
+          d.m->attempt = std::max(d.m->attempt, ev.attempt);
+          d.m->snoozes = ev.snoozes;
+          d.m->first_failure_at = ev.first_failure_at;
           d.place = message_place::scheduled;
           d.due = ev.due;
           d.order = lsn;
         } else if constexpr (std::is_same_v<T, dead_letter_event>) {
           d.place = message_place::dead;
-          d.letter.queue = d.queue;
-          d.letter.reason = ev.reason;
-          d.letter.cause = ev.cause;
-          d.letter.first_failure_at = ev.first_failure_at;
-          d.letter.last_failure_at = ev.last_failure_at;
-          d.letter.dead_lettered_at = ev.dead_lettered_at;
-          d.m.first_failure_at = ev.first_failure_at;
+          if (!d.letter) d.letter = std::make_unique<dead_letter>();
+          d.letter->queue = d.queue;
+          d.letter->reason = ev.reason;
+          d.letter->cause = ev.cause;
+          d.letter->first_failure_at = ev.first_failure_at;
+          d.letter->last_failure_at = ev.last_failure_at;
+          d.letter->dead_lettered_at = ev.dead_lettered_at;
+          d.m->first_failure_at = ev.first_failure_at;
         } else if constexpr (std::is_same_v<T, replay_event>) {
-          ++d.m.replays;
+          ++d.m->replays;
           if (ev.reset_attempts) {
-            d.m.attempt = 0;
-            d.m.snoozes = 0;
-            d.m.first_failure_at = {};
+            d.m->attempt = 0;
+            d.m->snoozes = 0;
+            d.m->first_failure_at = {};
           }
           d.place = message_place::ready;
           d.order = lsn;
         } else if constexpr (std::is_same_v<T, replace_event>) {
-          d.m.payload = ev.payload;
-          d.m.headers = ev.headers;
+          d.m->payload = ev.payload;
+          d.m->headers = ev.headers;
         } else if constexpr (std::is_same_v<T, lease_event>) {
-          d.m.lease_epoch = std::max(d.m.lease_epoch, ev.lease_epoch);
+          d.m->lease_epoch = std::max(d.m->lease_epoch, ev.lease_epoch);
         } else {
           static_assert(std::is_same_v<T, enqueue_event> || std::is_same_v<T, ack_event> ||
                         std::is_same_v<T, purge_event>);
@@ -63,21 +89,36 @@ void apply_to(durable_message& d, std::uint64_t lsn, const event& e) {
       e);
 }
 
+durable_message durable_message::clone() const {
+  durable_message d;
+  d.queue = queue;
+  *d.m = *m;
+  d.place = place;
+  d.due = due;
+  d.order = order;
+  d.last_lsn = last_lsn;
+  if (letter) d.letter = std::make_unique<dead_letter>(*letter);
+  return d;
+}
+
 durable_message enqueued(std::uint64_t lsn, enqueue_event e) {
   durable_message d;
   d.queue = std::move(e.queue);
-  d.m = std::move(e.m);
+  *d.m = std::move(e.m);
   d.order = lsn;
   d.last_lsn = lsn;
-  d.place = d.m.not_before != sys_time{} ? message_place::scheduled : message_place::ready;
-  d.due = d.m.not_before;
+  d.place = d.m->not_before != sys_time{} ? message_place::scheduled : message_place::ready;
+  d.due = d.m->not_before;
   return d;
 }
 
 void journal_state::load(durable_message d) {
-  if (largest_ < d.m.id) largest_ = d.m.id;
-  const message_id id = d.m.id;
-  if (!messages_.emplace(id, std::move(d)).second) ++contradictions_;
+  if (largest_ < d.m->id) largest_ = d.m->id;
+  if (!index_.emplace(d.m->id, static_cast<std::uint32_t>(slots_.size())).second) {
+    ++contradictions_;
+    return;
+  }
+  slots_.push_back(std::move(d));
 }
 
 void journal_state::apply(std::uint64_t lsn, event&& e) {
@@ -95,45 +136,68 @@ void journal_state::apply(std::uint64_t lsn, const event& e) {
   }
   const message_id& id = event_id(e);
   if (std::holds_alternative<ack_event>(e) || std::holds_alternative<purge_event>(e)) {
-    if (messages_.erase(id) == 0) ++contradictions_;  // done, or purged from the dead letters
+    erase(id);
     return;
   }
   if (auto* d = find(id)) apply_to(*d, lsn, e);
 }
 
-recovered_state journal_state::recovered() const { return journal_state(*this).take(); }
+recovered_state journal_state::recovered() const {
+  journal_state copy;
+  copy.reserve(index_.size());
+  for (const auto& d : slots_) {
+    if (d.m) copy.load(d.clone());
+  }
+  copy.contradictions_ = contradictions_;
+  copy.largest_ = largest_;
+  return copy.take();
+}
 
 recovered_state journal_state::take() {
   recovered_state out;
   out.contradictions = contradictions_;
   out.largest_id = largest_;
-  // Sort pointers, then move each message once: a durable_message is large (two envelopes).
-  std::array<std::vector<durable_message*>, 4> by_place;
-  for (auto& [id, d] : messages_) by_place[static_cast<std::size_t>(d.place)].push_back(&d);
-  auto by_order = [](const durable_message* a, const durable_message* b) { return a->order < b->order; };
-  auto& ready = by_place[static_cast<std::size_t>(message_place::ready)];
-  auto& scheduled = by_place[static_cast<std::size_t>(message_place::scheduled)];
-  auto& in_flight = by_place[static_cast<std::size_t>(message_place::in_flight)];
-  auto& dead = by_place[static_cast<std::size_t>(message_place::dead)];
-  std::sort(ready.begin(), ready.end(), by_order);
-  std::sort(in_flight.begin(), in_flight.end(), by_order);
-  std::sort(scheduled.begin(), scheduled.end(),
-            [](const auto* a, const auto* b) { return a->due != b->due ? a->due < b->due : a->order < b->order; });
-  std::sort(dead.begin(), dead.end(), [](const auto* a, const auto* b) {
-    return a->letter.dead_lettered_at != b->letter.dead_lettered_at
-               ? a->letter.dead_lettered_at < b->letter.dead_lettered_at
-               : a->order < b->order;
-  });
-  auto move_all = [](const std::vector<durable_message*>& from, std::vector<durable_message>& to) {
-    to.reserve(from.size());
-    for (auto* d : from) to.push_back(std::move(*d));
+  // The slots are in arrival order, and most messages are ready: they are compacted to the front
+  // in place and the slot vector becomes `ready` (sorted only where a replay gave a message a
+  // later order). The others are moved into their vectors and sorted there.
+  std::size_t kept = 0;
+  for (auto& d : slots_) {
+    if (!d.m) continue;
+    switch (d.place) {
+      case message_place::ready:
+        if (&slots_[kept] != &d) slots_[kept] = std::move(d);
+        ++kept;
+        break;
+      case message_place::scheduled:
+        out.scheduled.push_back(std::move(d));
+        break;
+      case message_place::in_flight:
+        out.in_flight.push_back(std::move(d));
+        break;
+      case message_place::dead:
+        out.dead.push_back(std::move(d));
+        break;
+    }
+  }
+  slots_.resize(kept);
+  auto by_order = [](const durable_message& a, const durable_message& b) { return a.order < b.order; };
+  auto sort_unless_sorted = [](std::vector<durable_message>& v, auto less) {
+    if (!std::is_sorted(v.begin(), v.end(), less)) std::sort(v.begin(), v.end(), less);
   };
-  move_all(ready, out.ready);
-  move_all(scheduled, out.scheduled);
-  move_all(in_flight, out.in_flight);
-  move_all(dead, out.dead);
-  for (auto& d : out.dead) d.letter.envelope = d.m;
-  messages_.clear();
+  sort_unless_sorted(slots_, by_order);
+  sort_unless_sorted(out.in_flight, by_order);
+  sort_unless_sorted(out.scheduled,
+                     [](const auto& a, const auto& b) { return a.due != b.due ? a.due < b.due : a.order < b.order; });
+  sort_unless_sorted(out.dead, [](const auto& a, const auto& b) {
+    return a.letter->dead_lettered_at != b.letter->dead_lettered_at
+               ? a.letter->dead_lettered_at < b.letter->dead_lettered_at
+               : a.order < b.order;
+  });
+  for (auto& d : out.dead) d.letter->envelope = *d.m;
+  out.ready = std::move(slots_);
+  slots_ = std::vector<durable_message>();
+  index_.clear();
+  ended_ = 0;
   contradictions_ = 0;
   return out;
 }

@@ -11,23 +11,30 @@
 #include "sluice/message/dead_letter.hpp"
 #include "sluice/message/message_id.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace sluice::journal {
 
 enum class message_place : std::uint8_t { ready, scheduled, in_flight, dead };
 
+// A message of the durable state. Small (the message and its dead letter are behind pointers), so
+// that the state's table and the vectors recovery hands out move pointers, not envelopes: the
+// message recovery decodes is the one the engine publishes. Move-only; clone() copies.
 struct durable_message {
   std::string queue;
-  message m;
+  std::unique_ptr<message> m = std::make_unique<message>();
   message_place place = message_place::ready;
-  sys_time due{};              // scheduled: when
-  std::uint64_t order = 0;     // LSN that last made it ready or scheduled: replays keep enqueue order
-  std::uint64_t last_lsn = 0;  // LSN of the last event applied (a snapshot skips older ones)
-  dead_letter letter;          // dead: the letter (envelope filled by recovered())
+  sys_time due{};                       // scheduled: when
+  std::uint64_t order = 0;              // LSN that last made it ready or scheduled: replays keep enqueue order
+  std::uint64_t last_lsn = 0;           // LSN of the last event applied (a snapshot skips older ones)
+  std::unique_ptr<dead_letter> letter;  // dead only: the letter (envelope filled by take())
+
+  [[nodiscard]] durable_message clone() const;
 };
 
 struct recovered_state {
@@ -55,12 +62,22 @@ class journal_state {
   void apply(std::uint64_t lsn, event&& e);         // moves an enqueued message in
   [[nodiscard]] recovered_state recovered() const;  // a copy
   [[nodiscard]] recovered_state take();             // moves the messages out; the state is empty after
-  [[nodiscard]] std::size_t size() const noexcept { return messages_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
   [[nodiscard]] std::uint64_t contradictions() const noexcept { return contradictions_; }
+  // Room for this many more messages without growing (recovery knows how many records follow).
+  void reserve(std::size_t more);
 
  private:
   durable_message* find(const message_id& id);
-  std::unordered_map<message_id, durable_message, message_id_hash> messages_;
+  void erase(const message_id& id);
+  void compact();
+
+  // The messages in the order they arrived (a slot whose message ended holds none until the
+  // next compaction), so that take() finds the ready ones in order without sorting, and an id
+  // index with open addressing (no allocation per message).
+  std::vector<durable_message> slots_;
+  boost::unordered_flat_map<message_id, std::uint32_t, message_id_hash> index_;
+  std::size_t ended_ = 0;  // slots whose message ended
   std::uint64_t contradictions_ = 0;
   message_id largest_;
 };

@@ -35,23 +35,27 @@ boost::system::result<data_dir_state> read_data_dir_state(fs::file_system& files
   ro.repair = false;
   ro.instance = *instance;
   ro.covered = out.snapshot_lsn;
-  auto recovered = journal::recover(files, dir + "/journal", ro, detail);
+  auto recovered = journal::scan_journal(files, dir + "/journal", ro, detail);
   if (!recovered) return recovered.error();
   if (recovered->first_lsn != 0 && recovered->first_lsn > out.snapshot_lsn + 1) {
     detail = "the journal starts at LSN " + std::to_string(recovered->first_lsn) +
              ", after the newest sound snapshot (" + std::to_string(out.snapshot_lsn) + "): records are missing";
     return make_error_code(errc::journal_corrupt);
   }
-  for (const auto& r : recovered->records) {
-    if (r.lsn <= out.snapshot_lsn) continue;
-    auto e = journal::decode_event(r.type, r.payload);
+  folded.reserve(folded.size() + recovered->records_seen);
+  const auto fold = [&](std::uint64_t lsn, journal::record_type type,
+                        std::string_view payload) -> boost::system::error_code {
+    if (lsn <= out.snapshot_lsn) return {};
+    auto e = journal::decode_event(type, payload);
     if (!e) {
-      detail = "journal record " + std::to_string(r.lsn) + " has a valid CRC but an undecodable payload";
+      detail = "journal record " + std::to_string(lsn) + " has a valid CRC but an undecodable payload";
       return make_error_code(errc::journal_corrupt);
     }
-    folded.apply(r.lsn, std::move(*e));
+    folded.apply(lsn, std::move(*e));
     ++out.journal_records;
-  }
+    return {};
+  };
+  if (auto ec = journal::read_journal(files, dir + "/journal", *recovered, fold, detail)) return ec;
   out.state = folded.take();
   return out;
 }

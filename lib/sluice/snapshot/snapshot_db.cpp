@@ -133,7 +133,7 @@ bool decode_row(sqlite3_stmt* s, durable_message& out, std::string& detail) {
   }
   out = durable_message{};
   out.queue = std::move(enq->queue);
-  out.m = std::move(enq->m);
+  *out.m = std::move(enq->m);
   out.place = *state;
   out.due = from_nanos(due);
   out.order = static_cast<std::uint64_t>(seq);
@@ -145,12 +145,13 @@ bool decode_row(sqlite3_stmt* s, durable_message& out, std::string& detail) {
       detail = "row " + std::string(id_text) + " has an undecodable dead letter";
       return false;
     }
-    out.letter.queue = out.queue;
-    out.letter.reason = dl->reason;
-    out.letter.cause = std::move(dl->cause);
-    out.letter.first_failure_at = dl->first_failure_at;
-    out.letter.last_failure_at = dl->last_failure_at;
-    out.letter.dead_lettered_at = dl->dead_lettered_at;
+    out.letter = std::make_unique<dead_letter>();
+    out.letter->queue = out.queue;
+    out.letter->reason = dl->reason;
+    out.letter->cause = std::move(dl->cause);
+    out.letter->first_failure_at = dl->first_failure_at;
+    out.letter->last_failure_at = dl->last_failure_at;
+    out.letter->dead_lettered_at = dl->dead_lettered_at;
   }
   return true;
 }
@@ -396,39 +397,39 @@ boost::system::result<std::optional<durable_message>> snapshot_db::find(const me
 
 error_code snapshot_db::put(const durable_message& d) {
   std::string body;
-  journal::encode_enqueue(d.queue, d.m, body);
+  journal::encode_enqueue(d.queue, *d.m, body);
   std::string letter;
   std::string error;
   if (d.place == message_place::dead) {
     journal::dead_letter_event ev;
-    ev.id = d.m.id;
-    ev.reason = d.letter.reason;
-    ev.cause = d.letter.cause;
-    ev.first_failure_at = d.letter.first_failure_at;
-    ev.last_failure_at = d.letter.last_failure_at;
-    ev.dead_lettered_at = d.letter.dead_lettered_at;
+    ev.id = d.m->id;
+    ev.reason = d.letter->reason;
+    ev.cause = d.letter->cause;
+    ev.first_failure_at = d.letter->first_failure_at;
+    ev.last_failure_at = d.letter->last_failure_at;
+    ev.dead_lettered_at = d.letter->dead_lettered_at;
     (void)journal::encode_event(ev, letter);
-    error = d.letter.cause.error_type + ": " + d.letter.cause.what;
+    error = d.letter->cause.error_type + ": " + d.letter->cause.what;
   }
   const std::int64_t due = nanos(d.due);
   const auto seq = static_cast<std::int64_t>(d.order);
   const auto lsn = static_cast<std::int64_t>(d.last_lsn);
-  const std::string id = d.m.id.to_string();
+  const std::string id = d.m->id.to_string();
   const std::uint32_t crc = row_crc(body, letter, d.place, due, seq, lsn);
   auto bind = [&](sqlite3_stmt* s) {
     sqlite3_reset(s);
     sqlite3_bind_text(s, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
     sqlite3_bind_text(s, 2, d.queue.data(), static_cast<int>(d.queue.size()), SQLITE_STATIC);
     sqlite3_bind_text(s, 3, state_name(d.place), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, d.m.type.data(), static_cast<int>(d.m.type.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, d.m.attempt);
+    sqlite3_bind_text(s, 4, d.m->type.data(), static_cast<int>(d.m->type.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, d.m->attempt);
     sqlite3_bind_int64(s, 6, due);
     sqlite3_bind_int64(s, 7, seq);
     sqlite3_bind_int64(s, 8, lsn);
-    sqlite3_bind_text(s, 9, d.m.correlation_id.data(), static_cast<int>(d.m.correlation_id.size()), SQLITE_STATIC);
-    sqlite3_bind_text(s, 10, d.m.dedup_key.data(), static_cast<int>(d.m.dedup_key.size()), SQLITE_STATIC);
-    sqlite3_bind_text(s, 11, d.m.ordering_key.data(), static_cast<int>(d.m.ordering_key.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(s, 12, nanos(d.m.enqueued_at));
+    sqlite3_bind_text(s, 9, d.m->correlation_id.data(), static_cast<int>(d.m->correlation_id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, d.m->dedup_key.data(), static_cast<int>(d.m->dedup_key.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, d.m->ordering_key.data(), static_cast<int>(d.m->ordering_key.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 12, nanos(d.m->enqueued_at));
     if (d.place == message_place::dead) {
       sqlite3_bind_text(s, 13, error.data(), static_cast<int>(error.size()), SQLITE_STATIC);
       sqlite3_bind_blob(s, 15, letter.data(), static_cast<int>(letter.size()), SQLITE_STATIC);

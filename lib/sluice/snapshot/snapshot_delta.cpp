@@ -10,7 +10,7 @@ namespace sluice::snapshot {
 void snapshot_delta::apply_enqueue(std::uint64_t lsn, const std::shared_ptr<journal::durable_message>& row) {
   if (lsn <= last_) return;
   last_ = lsn;
-  entry& n = entries_[row->m.id];
+  entry& n = entries_[row->m->id];
   n.fresh = true;
   n.erased = false;
   n.later.clear();

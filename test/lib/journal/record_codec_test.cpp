@@ -114,19 +114,59 @@ BOOST_AUTO_TEST_CASE(the_state_follows_the_message_lifecycle) {
   s.apply(++lsn, j::ack_event{id(42)});                   // unknown: a contradiction
   const auto r = s.recovered();
   BOOST_REQUIRE(r.ready.size() == 1U);
-  BOOST_TEST((r.ready[0].m.id == id(6)));
-  BOOST_TEST(r.ready[0].m.payload == "newest");
+  BOOST_TEST((r.ready[0].m->id == id(6)));
+  BOOST_TEST(r.ready[0].m->payload == "newest");
   BOOST_REQUIRE(r.in_flight.size() == 1U);
-  BOOST_TEST((r.in_flight[0].m.id == id(2)));
-  BOOST_TEST(r.in_flight[0].m.attempt == 1U);
+  BOOST_TEST((r.in_flight[0].m->id == id(2)));
+  BOOST_TEST(r.in_flight[0].m->attempt == 1U);
   BOOST_REQUIRE(r.scheduled.size() == 1U);
   BOOST_TEST((r.scheduled[0].due == at(60)));
   BOOST_REQUIRE(r.dead.size() == 1U);
-  BOOST_TEST(r.dead[0].letter.cause.what == "w2");
-  BOOST_TEST(r.dead[0].letter.envelope.replays == 1U);
-  BOOST_TEST(r.dead[0].letter.envelope.attempt == 2U);
+  BOOST_TEST(r.dead[0].letter->cause.what == "w2");
+  BOOST_TEST(r.dead[0].letter->envelope.replays == 1U);
+  BOOST_TEST(r.dead[0].letter->envelope.attempt == 2U);
   BOOST_TEST(r.contradictions == 1U);
   BOOST_TEST((r.largest_id == id(6)));
+}
+
+// The state keeps its messages in arrival order and drops ended ones in compactions: after
+// thousands of acks (several compactions), later events still find the survivors, ready ones come
+// back in order, and a replay (a later order) sorts behind them.
+BOOST_AUTO_TEST_CASE(the_state_keeps_arrival_order_through_compactions) {
+  j::journal_state s;
+  std::uint64_t lsn = 0;
+  constexpr std::uint64_t n = 10'000;
+  s.reserve(n);
+  for (std::uint64_t i = 1; i <= n; ++i) {
+    s.apply(++lsn, enqueue(i));
+    if (i % 4 != 0 && i > 1) s.apply(++lsn, j::ack_event{id(i - 1)});  // acks trail their enqueues
+  }
+  std::vector<std::uint64_t> alive;  // 3, 7, 11, ..., 9999 and the last
+  for (std::uint64_t i = 1; i <= n; ++i) {
+    const bool acked = i < n && (i + 1) % 4 != 0;
+    if (!acked) alive.push_back(i);
+  }
+  BOOST_REQUIRE(s.size() == alive.size());
+  // Events after the compactions find their messages.
+  s.apply(++lsn, j::checkout_event{id(alive[1]), 1, 1});
+  s.apply(++lsn, j::checkout_event{id(alive[0]), 1, 1});
+  s.apply(++lsn, j::dead_letter_event{
+                     id(alive[0]), sluice::dead_letter_reason::permanent_failure, {"P", "x"}, at(1), at(1), at(1)});
+  s.apply(++lsn, j::replay_event{id(alive[0]), true});  // ready again, behind everything
+  const auto copy = s.recovered();
+  const auto r = s.take();
+  BOOST_TEST(r.contradictions == 0U);
+  BOOST_REQUIRE(r.in_flight.size() == 1U);
+  BOOST_TEST((r.in_flight[0].m->id == id(alive[1])));
+  BOOST_REQUIRE(r.ready.size() == alive.size() - 1);
+  BOOST_TEST((r.ready.back().m->id == id(alive[0])));
+  BOOST_TEST(r.ready.back().m->replays == 1U);
+  for (std::size_t k = 0; k + 1 < r.ready.size(); ++k) {
+    BOOST_TEST_REQUIRE((r.ready[k].m->id == id(alive[k + 2])));
+  }
+  BOOST_REQUIRE(copy.ready.size() == r.ready.size());
+  for (std::size_t k = 0; k < r.ready.size(); ++k) BOOST_TEST_REQUIRE((copy.ready[k].m->id == r.ready[k].m->id));
+  BOOST_TEST(s.size() == 0U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -80,10 +80,10 @@ std::map<message_id, std::string> picture(const j::recovered_state& s) {
   auto add = [&](const std::vector<j::durable_message>& v, const char* place) {
     for (const auto& d : v) {
       std::ostringstream o;
-      o << place << " q=" << d.queue << " a=" << d.m.attempt << " e=" << d.m.lease_epoch << " r=" << d.m.replays
-        << " p=" << d.m.payload << " due=" << d.due.time_since_epoch().count();
-      if (std::string(place) == "dead") o << " why=" << d.letter.cause.what;
-      out[d.m.id] = o.str();
+      o << place << " q=" << d.queue << " a=" << d.m->attempt << " e=" << d.m->lease_epoch << " r=" << d.m->replays
+        << " p=" << d.m->payload << " due=" << d.due.time_since_epoch().count();
+      if (std::string(place) == "dead") o << " why=" << d.letter->cause.what;
+      out[d.m->id] = o.str();
     }
   };
   add(s.ready, "ready");
@@ -302,8 +302,8 @@ BOOST_AUTO_TEST_CASE(rows_of_every_state_round_trip_through_sqlite_on_the_file_l
   auto again = recover(*disk, detail);
   BOOST_REQUIRE_MESSAGE(again, detail);
   BOOST_TEST(describe(picture(again->state)) == describe(picture(expected.recovered())));
-  BOOST_TEST((again->state.dead.at(0).letter.reason == sluice::dead_letter_reason::permanent_failure));
-  BOOST_TEST(again->state.dead.at(0).letter.cause.error_type == "std::runtime_error");
+  BOOST_TEST((again->state.dead.at(0).letter->reason == sluice::dead_letter_reason::permanent_failure));
+  BOOST_TEST(again->state.dead.at(0).letter->cause.error_type == "std::runtime_error");
 }
 
 BOOST_AUTO_TEST_CASE(a_message_enqueued_and_acknowledged_between_snapshots_is_never_written) {
