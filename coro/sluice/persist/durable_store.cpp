@@ -3,6 +3,7 @@
 
 #include "sluice/error.hpp"
 #include "sluice/journal/journal_recovery.hpp"
+#include "sluice/persist/journal_replay.hpp"
 #include "sluice/snapshot/snapshot_keeper.hpp"
 
 #include <unistd.h>
@@ -133,29 +134,22 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     if (!options.salvage) return make_error_code(errc::journal_corrupt);
     summary.notes.push_back("salvage: " + detail);
   }
-  // Pass two: each record decoded straight from the segment's buffer into the state (and the
-  // snapshots' deltas), one segment in memory at a time.
+  // Pass two: a reader thread decodes the records from one segment buffer at a time while this
+  // thread folds them into the state (and the snapshots' deltas).
   std::size_t replayed = 0;
-  rebuilt.reserve(rebuilt.size() + recovered->records_seen);
-  const auto replay = [&](std::uint64_t lsn, journal::record_type type, std::string_view payload) -> error_code {
-    auto e = journal::decode_event(type, payload);
-    if (!e) {
-      std::string why = "journal record " + std::to_string(lsn) + " has a valid CRC but an undecodable payload";
-      if (!options.salvage) {
-        detail = std::move(why);
-        return make_error_code(errc::journal_corrupt);
-      }
-      summary.notes.push_back(std::move(why));
-      return {};
+  rebuilt.reserve(recovered->records_seen);
+  const auto replay = [&](std::uint64_t lsn, journal::event&& e) {
+    if (lsn <= from_snapshot.covered_lsn) {  // only the older generation's delta needs it
+      if (keeper) keeper->add(lsn, std::move(e));
+      return;
     }
-    if (keeper) keeper->add(lsn, *e);
-    if (lsn > from_snapshot.covered_lsn) {
-      rebuilt.apply(lsn, std::move(*e));
-      ++replayed;
-    }
-    return {};
+    if (keeper) keeper->add(lsn, e);
+    rebuilt.apply(lsn, std::move(e));
+    ++replayed;
   };
-  if (auto ec = journal::read_journal(files, journal_dir, *recovered, replay, detail)) return ec;
+  if (auto ec = replay_journal(files, journal_dir, *recovered, options.salvage, replay, summary.notes, detail)) {
+    return ec;
+  }
   state = rebuilt.take();
   summary.records = replayed;
   summary.snapshot_rows = from_snapshot.rows;
