@@ -7,9 +7,12 @@
 #include "persistent_node.hpp"
 
 #include <sluice/fs/simulated_disk.hpp>
+#include <sluice/journal/journal_recovery.hpp>
+#include <sluice/journal/journal_writer.hpp>
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -350,6 +353,51 @@ BOOST_AUTO_TEST_CASE(a_journal_cut_by_snapshots_is_refused_when_opened_without_t
   node b(*disk, sluice::durability::fsync, 2, [](sluice::engine_options& o) { o.persistence.snapshots = false; });
   BOOST_TEST(b.start() == sluice::errc::journal_corrupt);
   BOOST_TEST(b.logged("it has snapshots"));
+}
+
+// A record whose CRC holds but whose payload does not decode (a bug or a foreign writer, never a
+// torn write) stops recovery, which reads the journal on a second thread, with journal_corrupt
+// naming its LSN; with salvage the engine starts with everything else and says what it skipped.
+BOOST_AUTO_TEST_CASE(a_crc_valid_undecodable_record_fails_recovery_closed_unless_salvaged) {
+  auto first = new_disk();
+  std::unique_ptr<sluice::fs::simulated_disk> disk;
+  {
+    node a(*first);
+    BOOST_REQUIRE(!a.start());
+    a.hang = {1};  // in flight when the process dies; 2 and 3 wait behind it
+    for (int i = 1; i <= 3; ++i) BOOST_REQUIRE(!a.enqueue(i));
+    a.settle();
+    disk = first->image(sluice::fs::damage::process_crash, 1);  // SIGKILL now
+  }
+  {  // append the bad record the way the engine's writer would, after what is there
+    std::string detail;
+    sluice::journal::recovery_options ro;
+    auto scanned = sluice::journal::scan_journal(*disk, "/data/journal", ro, detail);
+    BOOST_REQUIRE(scanned.has_value());
+    BOOST_REQUIRE(scanned->instance.has_value());
+    sluice::journal::writer_options wo;
+    wo.dir = "/data/journal";
+    wo.instance = *scanned->instance;
+    sluice::journal::journal_writer w(*disk, wo, scanned->next_lsn);
+    const sluice::journal::entry bad{sluice::journal::record_type::enqueue, "\x01not a message"};
+    BOOST_REQUIRE(w.append(std::span<const sluice::journal::entry>(&bad, 1)).has_value());
+  }
+  {
+    node b(*disk);
+    BOOST_TEST(b.start() == sluice::make_error_code(sluice::errc::journal_corrupt));
+    const std::lock_guard lock(b.logs_mutex);
+    BOOST_TEST(std::any_of(b.logs.begin(), b.logs.end(), [](const std::string& l) {
+      return l.find("valid CRC but an undecodable payload") != std::string::npos;
+    }));
+  }
+  node c(*disk, sluice::durability::fsync, 2, [](sluice::engine_options& o) { o.persistence.salvage = true; });
+  BOOST_REQUIRE(!c.start());
+  c.settle();
+  BOOST_TEST(c.runs.size() == 3U);  // the three messages before the bad record ran
+  const std::lock_guard lock(c.logs_mutex);
+  BOOST_TEST(std::any_of(c.logs.begin(), c.logs.end(), [](const std::string& l) {
+    return l.find("recovery: journal record") != std::string::npos && l.find("undecodable") != std::string::npos;
+  }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
