@@ -137,7 +137,7 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   // Pass two: a reader thread decodes the records from one segment buffer at a time while this
   // thread folds them into the state (and the snapshots' deltas).
   std::size_t replayed = 0;
-  rebuilt.reserve(recovered->records_seen);
+  rebuilt.reserve(recovered->enqueues_seen);
   const auto replay = [&](std::uint64_t lsn, journal::event&& e) {
     if (lsn <= from_snapshot.covered_lsn) {  // only the older generation's delta needs it
       if (keeper) keeper->add(lsn, std::move(e));

@@ -5,8 +5,8 @@
 
 #include <condition_variable>
 #include <deque>
-#include <exception>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <utility>
 

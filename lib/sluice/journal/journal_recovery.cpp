@@ -112,6 +112,7 @@ boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const
     out.bytes_read += bytes.size();
     s.scan = scan_segment(bytes, 0, /*last=*/true);
     for (const auto& r : s.scan.records) {
+      out.enqueues_seen += r.header.type == record_type::enqueue ? 1 : 0;
       if (r.header.type != record_type::void_range) continue;
       const std::string_view p(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
       if (auto range = decode_void_range(p)) {

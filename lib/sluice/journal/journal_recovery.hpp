@@ -85,8 +85,9 @@ struct recovered_journal {
   std::vector<std::string> unreadable;  // salvage: what could not be recovered
   std::uint64_t voided = 0;             // records dropped by void ranges (counted by read_journal)
   std::uint64_t bytes_read = 0;
-  std::uint64_t records_seen = 0;  // complete records in the planned segments (an upper bound on what replays)
-  std::vector<segment_plan> plan;  // what read_journal() reads, oldest first
+  std::uint64_t records_seen = 0;   // complete records in the segments read (an upper bound on what replays)
+  std::uint64_t enqueues_seen = 0;  // of which enqueues (an upper bound on the messages recovery builds)
+  std::vector<segment_plan> plan;   // what read_journal() reads, oldest first
   std::map<std::uint64_t, std::uint64_t> voids;  // first -> last
   segment_buffer buffer;                         // pass one's, reused by pass two
 };

@@ -42,7 +42,7 @@ boost::system::result<data_dir_state> read_data_dir_state(fs::file_system& files
              ", after the newest sound snapshot (" + std::to_string(out.snapshot_lsn) + "): records are missing";
     return make_error_code(errc::journal_corrupt);
   }
-  folded.reserve(folded.size() + recovered->records_seen);
+  folded.reserve(recovered->enqueues_seen);  // on top of the snapshot's messages
   const auto fold = [&](std::uint64_t lsn, journal::record_type type,
                         std::string_view payload) -> boost::system::error_code {
     if (lsn <= out.snapshot_lsn) return {};
