@@ -82,6 +82,9 @@ struct persistence_options {
   std::string data_dir;  // empty = nothing persisted (as durability::memory)
   durability mode = durability::fsync;
   std::uint64_t segment_bytes = 64ULL << 20;  // journal segment size before a roll
+  // The journal keeps this much of its segment zero-filled ahead of the written end, so a commit's
+  // fdatasync writes data blocks only (no file size to commit): a third faster here. 0 = append.
+  std::uint64_t preallocate_bytes = 4ULL << 20;
   // On journal corruption, start with what precedes it (logged, with what was lost) instead of
   // failing with errc::journal_corrupt.
   bool salvage = false;

@@ -49,7 +49,8 @@ enum class landing : std::uint8_t { publish, schedule };
 // Puts an admitted (or delayed) message into its queue and completes the enqueue. With
 // persistence the message lands only once its enqueue record is durable, so no handler ever runs
 // a message that a crash could lose, and the caller's completion means "durable". `encoded`: the
-// record, when the caller had to encode it already (keyed messages); else it is encoded here.
+// record, when the caller had to encode it already (keyed messages); else the journal's writer
+// thread encodes it from the message, which nothing touches until the completion runs.
 void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, landing how, enqueue_handler h,
           std::vector<persist::owned_entry> encoded = {}) {
   const message_id id = m->id;
@@ -68,15 +69,11 @@ void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, l
     if (h) complete(core, std::move(h), {}, id);  // try_enqueue passes none
     return;
   }
-  if (encoded.empty()) {
-    encoded.resize(1);
-    encoded[0].type = journal::record_type::enqueue;
-    journal::encode_enqueue(queue.name(), *m, encoded[0].payload);
-  }
   core.worker_started();  // stop waits for this completion: it refers to the queue
   const auto submitted = std::chrono::steady_clock::now();
-  store->submit(std::move(encoded), [&core, &queue, how, finish, m = std::move(m), h = std::move(h), id, submitted](
-                                        error_code ec, std::uint64_t) mutable {
+  const message& source = *m;  // the completion owns it; the writer reads it until then
+  auto landed = [&core, &queue, how, finish, m = std::move(m), h = std::move(h), id, submitted](error_code ec,
+                                                                                                std::uint64_t) mutable {
     if (!ec) core.record_durable(std::chrono::steady_clock::now() - submitted);
     if (core.tracing().enabled()) {
       const std::string why = ec ? ec.message() : std::string();
@@ -94,7 +91,12 @@ void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, l
     enqueue_handler caller = std::move(h);
     core.worker_exited();  // the last use of the engine: the caller's code may stop and destroy it
     if (caller) complete_here(std::move(caller), ec, ec ? message_id{} : id);
-  });
+  };
+  if (encoded.empty()) {
+    store->submit_enqueue(queue.name(), source, std::move(landed));  // encoded by the writer thread
+  } else {
+    store->submit(std::move(encoded), std::move(landed));
+  }
 }
 
 // Completes `h` once `e` is durable (a dedup replacement or a held follow-up's enqueue).

@@ -167,6 +167,7 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   journal::writer_options wo;
   wo.dir = journal_dir;
   wo.segment_bytes = options.segment_bytes;
+  wo.preallocate = options.preallocate_bytes;
   wo.instance = *instance;
   wo.sync = options.mode == durability::fsync;
   std::uint64_t next_lsn = recovered->next_lsn;
@@ -190,9 +191,7 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     schedule.min_gap = options.snapshot_min_gap;
     schedule.on_stop = options.snapshot_on_stop;
     store->snapshots_ = std::make_unique<snapshotter>(std::move(keeper), schedule, ex, store->log_);
-    sink = [s = store->snapshots_.get()](std::uint64_t first, std::vector<owned_entry>&& records) {
-      s->feed(first, std::move(records));
-    };
+    sink = [s = store->snapshots_.get()](durable_batch&& batch) { s->feed(std::move(batch)); };
   }
   store->commit_ = std::make_unique<group_commit>(files, wo, next_lsn, std::move(ex), std::move(sink));
   summary.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

@@ -6,7 +6,8 @@
 //   record_then(event, done)    done(ec) once the event is durable (fsync mode) or written
 //   record_then(event, done, completes::written)   done(ec) once the event is written (the
 //                               kernel has it: it survives a crash of the process, not a power loss)
-//   submit(records, done)       the same for records the caller encoded (enqueues)
+//   submit(records, done)       the same for records the caller encoded
+//   submit_enqueue(queue, message, done)  an enqueue, encoded by the writer thread from the message
 //
 // Completions of record() touch nothing of the engine (a failure is counted and logged through a
 // shared sink), so they may run after the engine is gone; record_then() callers keep the engine
@@ -62,6 +63,10 @@ class durable_store {
   void record_then(const journal::event& e, done_handler done, completes when = completes::durable);
   void submit(std::vector<owned_entry> entries, done_handler done) {
     commit_->submit(std::move(entries), std::move(done));
+  }
+  // An enqueue the writer encodes from the message (alive and unchanged until `done` runs).
+  void submit_enqueue(std::string_view queue, const message& m, done_handler done) {
+    commit_->submit_enqueue(enqueue_source{queue, &m}, std::move(done));
   }
 
   // Writes what was recorded, ends the writer thread, then the snapshot thread (after its final

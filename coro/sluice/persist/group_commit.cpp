@@ -2,6 +2,7 @@
 #include "sluice/persist/group_commit.hpp"
 
 #include "sluice/error.hpp"
+#include "sluice/journal/record_codec.hpp"
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -33,9 +34,14 @@ group_commit::group_commit(fs::file_system& fs, journal::writer_options options,
 group_commit::~group_commit() { stop(); }
 
 namespace {
-std::size_t bytes_of(const std::vector<owned_entry>& records) {
+std::size_t bytes_of(const std::vector<owned_entry>& records, const enqueue_source& source) {
   std::size_t bytes = 0;
   for (const auto& r : records) bytes += r.payload.size() + journal::record_header_size;
+  if (source.m != nullptr) {  // near enough for batch bounds: the fixed fields are small
+    bytes += journal::record_header_size + source.queue.size() + source.m->type.size() + source.m->payload.size() +
+             source.m->correlation_id.size() + source.m->dedup_key.size() + source.m->ordering_key.size() + 96;
+    for (const auto& [k, v] : source.m->headers) bytes += k.size() + v.size() + 4;
+  }
   return bytes;
 }
 }  // namespace
@@ -60,15 +66,24 @@ bool group_commit::claim_wake() {
 }
 
 void group_commit::submit(std::vector<owned_entry> records, done_handler done, completes when) {
-  const std::size_t bytes = bytes_of(records);
+  const std::size_t bytes = bytes_of(records, {});
+  enqueue({std::move(records), {}, std::move(done), {}, when, 0}, bytes);
+}
+
+void group_commit::submit_enqueue(enqueue_source source, done_handler done) {
+  const std::size_t bytes = bytes_of({}, source);
+  enqueue({{}, source, std::move(done), {}, completes::durable, 0}, bytes);
+}
+
+void group_commit::enqueue(submission&& s, std::size_t bytes) {
   {
     std::unique_lock lock(mutex_);
     if (!stopping_) {
       pending_.fetch_add(1, std::memory_order_relaxed);
-      queue_.push_back({std::move(records), std::move(done),
-                        asio::prefer(fallback_, asio::execution::outstanding_work.tracked), when, 0});
+      s.work = asio::prefer(fallback_, asio::execution::outstanding_work.tracked);
+      if (s.when == completes::written) ++queued_written_;
+      queue_.push_back(std::move(s));
       queued_bytes_ += bytes;
-      if (when == completes::written) ++queued_written_;
       const bool gathered = gathering_ && queue_.size() >= gather_target_;
       const bool wake = claim_wake();
       lock.unlock();  // before the notify: the woken thread would only block on the mutex
@@ -77,7 +92,7 @@ void group_commit::submit(std::vector<owned_entry> records, done_handler done, c
       return;
     }
   }
-  asio::post(fallback_, asio::append(std::move(done), make_error_code(errc::shutting_down), std::uint64_t{0}));
+  asio::post(fallback_, asio::append(std::move(s.done), make_error_code(errc::shutting_down), std::uint64_t{0}));
 }
 
 void group_commit::stop() {
@@ -128,24 +143,20 @@ void group_commit::complete(std::vector<submission>& subs, error_code ec, bool w
   pending_.fetch_sub(n, std::memory_order_release);  // after the post: see pending()
 }
 
-void group_commit::feed_sink(std::vector<submission>& subs, std::uint64_t first_lsn) {
-  if (!sink_) return;
-  std::vector<owned_entry> durable;
-  for (auto& sub : subs) {
-    for (auto& r : sub.records) durable.push_back(std::move(r));
-  }
-  if (!durable.empty()) sink_(first_lsn, std::move(durable));
+void group_commit::feed_sink(durable_batch&& records) {
+  if (sink_ && !records.records.empty()) sink_(std::move(records));
 }
 
 void group_commit::io_loop() {
   std::vector<submission> batch;
+  durable_batch records;
   std::vector<journal::entry> entries;
   std::unique_lock lock(mutex_);
   for (;;) {
     if (can_sync()) {
       sync_and_settle(lock);
     } else if (can_write()) {
-      write_batch(lock, batch, entries);
+      write_batch(lock, batch, records, entries);
     } else if (finished()) {
       wake_.notify_all();  // the other thread may be waiting for the same end
       return;
@@ -159,7 +170,7 @@ void group_commit::io_loop() {
 }
 
 void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<submission>& batch,
-                               std::vector<journal::entry>& entries) {
+                               durable_batch& records, std::vector<journal::entry>& entries) {
   writing_ = true;
   // Under load the producers refill the window while their completions run: taking the first
   // submission alone would alternate tiny and large batches. When the last batch was large, give
@@ -174,7 +185,7 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
   // Everything that arrived while the previous batch was being written, up to a size bound.
   std::size_t bytes = 0;
   while (!queue_.empty() && (batch.empty() || bytes < max_batch_bytes_)) {
-    const std::size_t b = bytes_of(queue_.front().records);
+    const std::size_t b = bytes_of(queue_.front().records, queue_.front().source);
     bytes += b;
     queued_bytes_ -= b;
     if (queue_.front().when == completes::written) --queued_written_;
@@ -183,10 +194,23 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
   }
   lock.unlock();
   last_batch_ = batch.size();
-  entries.clear();
+  // The batch's payloads back to back: enqueues encoded here from their messages, the rest
+  // copied. The same buffer goes on to the sink.
+  records.bytes.clear();
+  records.records.clear();
   for (const auto& s : batch) {
-    for (const auto& r : s.records) entries.push_back({r.type, r.payload});
+    if (s.source.m != nullptr) {
+      const std::size_t at = records.bytes.size();
+      journal::encode_enqueue(s.source.queue, *s.source.m, records.bytes);
+      records.records.push_back({journal::record_type::enqueue, at, records.bytes.size() - at});
+    }
+    for (const auto& r : s.records) {
+      records.records.push_back({r.type, records.bytes.size(), r.payload.size()});
+      records.bytes += r.payload;
+    }
   }
+  entries.clear();
+  for (const auto& r : records.records) entries.push_back({r.type, records.payload(r)});
   auto lsns = writer_.write(entries);
   if (!lsns) {
     complete(batch, durability_error(lsns.error()));
@@ -194,10 +218,14 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
     std::uint64_t lsn = lsns->first_lsn;
     for (auto& s : batch) {
       s.first_lsn = lsn;
-      lsn += s.records.size();
+      lsn += s.count();
     }
+    records.first_lsn = lsns->first_lsn;
     if (!syncs_) {  // buffered: written is durable (fed and completed before the next batch)
-      feed_sink(batch, lsns->first_lsn);
+      if (sink_) {
+        feed_sink(std::move(records));
+        records = {};  // the sink keeps the buffer; without one it is reused
+      }
       complete(batch, {});
     } else {
       complete(batch, {}, /*written_only=*/true);
@@ -209,7 +237,13 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
   stats_.records += entries.size();
   stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
   if (!lsns) ++stats_.failed_batches;
-  if (lsns && syncs_) unsynced_.push_back({std::move(batch), *lsns, false});
+  if (lsns && syncs_) {
+    unsynced_.push_back({std::move(batch), *lsns, {}, false});
+    if (sink_) {
+      unsynced_.back().records = std::move(records);
+      records = {};
+    }
+  }
   batch.clear();  // moved-from or completed: reset for reuse
   writing_ = false;
   if (claim_wake()) {  // this thread syncs next: more that may go now is the other one's
@@ -259,7 +293,7 @@ void group_commit::settle(const journal::sync_result& synced) {
       complete(b.subs, make_error_code(errc::io_error));  // the written completions already ran
       continue;
     }
-    feed_sink(b.subs, b.lsns.first_lsn);
+    feed_sink(std::move(b.records));
     complete(b.subs, {});
   }
 }

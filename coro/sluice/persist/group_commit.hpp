@@ -21,6 +21,7 @@
 
 #include "sluice/fs/file_system.hpp"
 #include "sluice/journal/journal_writer.hpp"
+#include "sluice/message/message.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -34,6 +35,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,6 +44,27 @@ namespace sluice::persist {
 struct owned_entry {
   journal::record_type type = journal::record_type::enqueue;
   std::string payload;
+};
+
+// An enqueue whose record the I/O thread encodes from the message itself, straight into its
+// batch: the producer's thread neither encodes nor allocates for it. The message must stay alive
+// and unchanged until the submission completes (its completion owns it).
+struct enqueue_source {
+  std::string_view queue;
+  const message* m = nullptr;
+};
+
+// A durable batch as the sink receives it: the records' payloads back to back in one buffer.
+struct durable_batch {
+  struct record {
+    journal::record_type type = journal::record_type::enqueue;
+    std::size_t offset = 0;
+    std::size_t size = 0;
+  };
+  std::uint64_t first_lsn = 0;
+  std::string bytes;
+  std::vector<record> records;
+  [[nodiscard]] std::string_view payload(const record& r) const noexcept { return {bytes.data() + r.offset, r.size}; }
 };
 
 // When a submission completes.
@@ -63,9 +86,9 @@ class group_commit {
  public:
   // Completion: the first LSN of the submission's records, or an error.
   using done_handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::uint64_t)>;
-  // Receives every durable batch's records, in LSN order, on the thread that saw them durable,
-  // before the batch's durable completions are posted: the snapshotter's feed. Must not block.
-  using durable_sink = std::function<void(std::uint64_t first_lsn, std::vector<owned_entry>&& records)>;
+  // Receives every durable batch, in LSN order, on the thread that saw it durable, before its
+  // durable completions are posted: the snapshotter's feed. Must not block.
+  using durable_sink = std::function<void(durable_batch&& batch)>;
 
   group_commit(fs::file_system& fs, journal::writer_options options, std::uint64_t next_lsn,
                boost::asio::any_io_executor fallback, durable_sink sink = {}, std::size_t max_batch_bytes = 4U << 20);
@@ -75,6 +98,9 @@ class group_commit {
 
   // Queues the records of one submission; they are written together, in one batch.
   void submit(std::vector<owned_entry> records, done_handler done, completes when = completes::durable);
+  // Queues one enqueue record, encoded by the I/O thread from `source` (see enqueue_source);
+  // completes once durable.
+  void submit_enqueue(enqueue_source source, done_handler done);
   // Writes what was submitted, completes it, and ends the thread. Later submissions fail with
   // errc::shutting_down.
   void stop();
@@ -87,17 +113,20 @@ class group_commit {
  private:
   struct submission {
     std::vector<owned_entry> records;
-    done_handler done;  // empty once completed (written completions run before the sync)
+    enqueue_source source;  // set: one enqueue record, encoded at write time (records is empty)
+    done_handler done;      // empty once completed (written completions run before the sync)
     // Keeps the application's io_context running while the submission is on the disk's side:
     // a run() must not return with an enqueue still waiting for its fsync.
     boost::asio::any_io_executor work;
     completes when = completes::durable;
     std::uint64_t first_lsn = 0;
+    [[nodiscard]] std::size_t count() const noexcept { return source.m != nullptr ? 1 : records.size(); }
   };
   struct written {
     std::vector<submission> subs;
     journal::written_batch lsns;
-    bool lost = false;  // its sync failed
+    durable_batch records;  // for the sink (empty without one)
+    bool lost = false;      // its sync failed
   };
   // With mutex_ held: what an I/O thread can do next.
   [[nodiscard]] bool can_write() const;  // the writer role is free and something may be written
@@ -107,14 +136,15 @@ class group_commit {
   // is on its way); the caller notifies wake_ after unlocking.
   [[nodiscard]] bool claim_wake();
   void io_loop();  // both I/O threads
-  void write_batch(std::unique_lock<std::mutex>& lock, std::vector<submission>& batch,
+  void enqueue(submission&& s, std::size_t bytes);
+  void write_batch(std::unique_lock<std::mutex>& lock, std::vector<submission>& batch, durable_batch& records,
                    std::vector<journal::entry>& entries);
   void sync_and_settle(std::unique_lock<std::mutex>& lock);
   void settle(const journal::sync_result& synced);
   // Posts the completions of `subs` that are still owed (all of them with an error) and counts
   // them done.
   void complete(std::vector<submission>& subs, boost::system::error_code ec, bool written_only = false);
-  void feed_sink(std::vector<submission>& subs, std::uint64_t first_lsn);
+  void feed_sink(durable_batch&& records);
 
   const bool syncs_;  // before writer_: read from the options the writer is moved
   journal::journal_writer writer_;

@@ -51,15 +51,15 @@ snapshotter::snapshotter(std::unique_ptr<snapshot::snapshot_keeper> keeper, snap
 
 snapshotter::~snapshotter() { stop(); }
 
-void snapshotter::feed(std::uint64_t first_lsn, std::vector<owned_entry>&& records) {
+void snapshotter::feed(durable_batch&& batch) {
   bool wake = false;
   {
     const std::lock_guard lock(mutex_);
     // Wake the thread when records start arriving (it then waits for the interval) and when
     // enough have arrived; not for every batch.
-    wake = incoming_records_ == 0 || incoming_records_ + records.size() >= schedule_.every_records;
-    incoming_records_ += records.size();
-    incoming_.push_back({first_lsn, std::move(records)});
+    wake = incoming_records_ == 0 || incoming_records_ + batch.records.size() >= schedule_.every_records;
+    incoming_records_ += batch.records.size();
+    incoming_.push_back(std::move(batch));
   }
   if (wake) wake_.notify_one();
 }
@@ -91,11 +91,11 @@ snapshot_stats snapshotter::stats() const {
   return s;
 }
 
-void snapshotter::fold(std::deque<batch>& batches) {
+void snapshotter::fold(std::deque<durable_batch>& batches) {
   for (auto& b : batches) {
     std::uint64_t lsn = b.first_lsn;
     for (const auto& r : b.records) {
-      if (auto e = journal::decode_event(r.type, r.payload)) {
+      if (auto e = journal::decode_event(r.type, b.payload(r))) {
         keeper_->add(lsn, std::move(*e));
       } else {
         ++undecodable_;  // the engine encoded it: impossible unless memory is corrupt
@@ -154,7 +154,7 @@ void snapshotter::run() {
   // Below the engine's threads: when the machine is busy, enqueue and dispatch come first (the
   // snapshot only bounds the journal and the recovery time). Best effort: an error changes nothing.
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
-  std::deque<batch> batches;
+  std::deque<durable_batch> batches;
   std::vector<waiter> waiters;
   std::uint64_t since = 0;  // records folded since the last snapshot
   auto last = steady::now();

@@ -46,7 +46,7 @@ class snapshotter {
   snapshotter& operator=(const snapshotter&) = delete;
 
   // A durable batch, in LSN order (the writer's sink).
-  void feed(std::uint64_t first_lsn, std::vector<owned_entry>&& records);
+  void feed(durable_batch&& batch);
   // Takes a snapshot now (after what was fed so far); completes on the handler's executor.
   void request(done_handler done);
   // Folds what was fed, takes the final snapshot (schedule.on_stop) and ends the thread. Later
@@ -56,16 +56,12 @@ class snapshotter {
   [[nodiscard]] snapshot_stats stats() const;
 
  private:
-  struct batch {
-    std::uint64_t first_lsn = 0;
-    std::vector<owned_entry> records;
-  };
   struct waiter {
     done_handler done;
     boost::asio::any_io_executor work;  // keeps the application's run() going meanwhile
   };
   void run();
-  void fold(std::deque<batch>& batches);
+  void fold(std::deque<durable_batch>& batches);
   bool take_snapshot(std::vector<waiter>& waiters);  // false: failed
 
   std::unique_ptr<snapshot::snapshot_keeper> keeper_;  // snapshot thread only
@@ -74,7 +70,7 @@ class snapshotter {
   std::shared_ptr<log_sink> log_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<batch> incoming_;          // guarded by mutex_
+  std::deque<durable_batch> incoming_;  // guarded by mutex_
   std::uint64_t incoming_records_ = 0;  // guarded by mutex_
   std::vector<waiter> waiters_;         // guarded by mutex_
   bool stopping_ = false;               // guarded by mutex_

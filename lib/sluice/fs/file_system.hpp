@@ -29,6 +29,9 @@ class file {
   // Reads up to out.size() bytes at `offset`; `got` < out.size() only at the end of the file.
   virtual error_code read_at(std::uint64_t offset, std::span<std::uint8_t> out, std::size_t& got) = 0;
   virtual error_code sync_data() = 0;  // fdatasync: the file's data (and size) are durable
+  // Starts writing [offset, offset + length) to the disk without waiting (sync_file_range), so a
+  // later sync_data finds it written. Durability is still sync_data's: by default nothing.
+  virtual error_code start_writeback(std::uint64_t /*offset*/, std::uint64_t /*length*/) { return {}; }
   virtual error_code truncate(std::uint64_t size) = 0;
   [[nodiscard]] virtual boost::system::result<std::uint64_t> size() = 0;
 };

@@ -54,6 +54,12 @@ class posix_file final : public file {
 
   error_code sync_data() override { return ::fdatasync(fd_) == 0 ? error_code{} : last_error(); }
 
+  error_code start_writeback(std::uint64_t offset, std::uint64_t length) override {
+    return ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE) == 0
+               ? error_code{}
+               : last_error();
+  }
+
   error_code truncate(std::uint64_t size) override {
     return ::ftruncate(fd_, static_cast<off_t>(size)) == 0 ? error_code{} : last_error();
   }

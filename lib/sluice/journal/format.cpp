@@ -23,7 +23,8 @@ void encode(const segment_header& h, std::string& out) {
   out.append(reinterpret_cast<const char*>(h.instance.data()), h.instance.size());
   put64(out, h.base_lsn);
   put64(out, h.created_unix_ms);
-  out.append(12, '\0');
+  out.push_back(h.preallocated ? '\1' : '\0');
+  out.append(11, '\0');
   const auto crc = crc32c::mask(crc32c::value(out.data() + start, out.size() - start));
   put32(out, crc);
 }
@@ -41,6 +42,7 @@ std::optional<segment_header> decode_segment_header(std::span<const std::uint8_t
   std::copy_n(p + 16, h.instance.size(), h.instance.begin());
   h.base_lsn = get64(p + 32);
   h.created_unix_ms = get64(p + 40);
+  h.preallocated = h.version >= 3 && (p[48] & 1U) != 0;
   return h;
 }
 

@@ -16,8 +16,9 @@ namespace sluice::journal {
 
 constexpr std::array<char, 8> segment_magic = {'S', 'L', 'U', 'I', 'C', 'E', 'J', 'L'};
 // Version 2 adds the durable lag to record headers (version 1 wrote 0 there, which was always true
-// of its writer); this build reads both and writes 2.
-constexpr std::uint32_t format_version = 2;
+// of its writer); version 3 adds the preallocated flag to the segment header. This build reads all
+// three and writes 3.
+constexpr std::uint32_t format_version = 3;
 constexpr std::uint32_t oldest_format_version = 1;
 constexpr std::size_t segment_header_size = 64;
 constexpr std::size_t record_header_size = 32;
@@ -31,6 +32,10 @@ struct segment_header {
   instance_id instance{};
   std::uint64_t base_lsn = 0;  // LSN of the segment's first record
   std::uint64_t created_unix_ms = 0;
+  // The writer keeps the file zero-filled ahead of its written end (so a sync writes data blocks
+  // only, no file size): zeros from the end of the last batch to the end of the file are the
+  // unused rest of the segment, not a torn write (version 3; false before).
+  bool preallocated = false;
 };
 
 // What a record is; the payload layouts are in record_codec.hpp.

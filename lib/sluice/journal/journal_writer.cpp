@@ -3,6 +3,8 @@
 
 #include "sluice/journal/journal_recovery.hpp"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 
 namespace sluice::journal {
@@ -13,11 +15,15 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+constexpr std::size_t zero_block = 256U << 10;
+const std::array<std::uint8_t, zero_block> zeros{};
+
 }  // namespace
 
 journal_writer::journal_writer(fs::file_system& fs, writer_options options, std::uint64_t next_lsn)
     : fs_(fs),
       options_(std::move(options)),
+      zero_ahead_(std::min(options_.preallocate, options_.segment_bytes)),
       next_lsn_(next_lsn == 0 ? 1 : next_lsn),
       written_lsn_(next_lsn_ - 1),
       durable_lsn_(next_lsn_ - 1),
@@ -54,10 +60,23 @@ boost::system::error_code journal_writer::open_segment() {
   h.created_unix_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
+  h.preallocated = zero_ahead_ > 0;
   std::string header;
   encode(h, header);
   auto& f = *opened;
   boost::system::error_code ec = f->write_at(0, bytes_of(header));
+  bool zero_filled = false;
+  if (!ec && h.preallocated) {
+    // The first stretch of zeros is synced with the header: the first batches overwrite at once.
+    std::uint64_t at = segment_header_size;
+    const std::uint64_t end = segment_header_size + zero_ahead_;
+    while (at < end) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zero_block, end - at));
+      if (f->write_at(at, std::span<const std::uint8_t>(zeros.data(), n))) break;  // appends instead
+      at += n;
+    }
+    zero_filled = at == end;
+  }
   if (!ec) ec = f->sync_data();
   if (!ec) ec = fs_.sync_dir(options_.dir);
   if (ec) {
@@ -71,8 +90,33 @@ boost::system::error_code journal_writer::open_segment() {
   file_ = std::shared_ptr<fs::file>(std::move(f));
   segment_name_ = name;
   end_ = segment_header_size;
+  zero_end_ = zero_filled ? segment_header_size + zero_ahead_ : segment_header_size;
+  preallocating_ = zero_filled;
+  if (h.preallocated && !zero_filled) ++stats_.preallocation_failures;
   ++stats_.segments;
   return {};
+}
+
+void journal_writer::preallocate(const std::shared_ptr<fs::file>& file, std::uint64_t from) {
+  // Half the stretch ahead is used up: zero-fill the next one and start writing it out now, so
+  // the sync that meets it has (almost) nothing of it left to write.
+  if (!preallocating_ || from + zero_ahead_ / 2 < zero_end_) return;
+  const std::uint64_t start = std::max(zero_end_, from);
+  const std::uint64_t end = start + zero_ahead_;
+  for (std::uint64_t at = start; at < end;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zero_block, end - at));
+    if (file->write_at(at, std::span<const std::uint8_t>(zeros.data(), n))) {
+      // Out of space (or an I/O error the next batch will meet too): this segment appends from
+      // here. The zeros written so far are harmless: recovery reads them as unused space.
+      preallocating_ = false;
+      std::lock_guard lock(mutex_);
+      ++stats_.preallocation_failures;
+      return;
+    }
+    at += n;
+  }
+  (void)file->start_writeback(start, end - start);  // advice: the sync writes them otherwise
+  zero_end_ = end;
 }
 
 void journal_writer::add_void(std::uint64_t first, std::uint64_t last) {
@@ -139,6 +183,7 @@ boost::system::result<written_batch> journal_writer::write(std::span<const entry
     next_lsn_ = last + 1;
     return ec;
   }
+  preallocate(file, end_ + buffer_.size());
   std::lock_guard lock(mutex_);
   end_ += buffer_.size();
   next_lsn_ = last + 1;

@@ -47,6 +47,11 @@ struct writer_options {
   std::uint64_t segment_bytes = 64ULL << 20;
   instance_id instance{};
   bool sync = true;  // false: no fdatasync (durability::buffered); a written batch counts as durable
+  // > 0: keep each segment zero-filled this many bytes ahead of its written end (written out in
+  // the background, sync_file_range), so a commit's fdatasync writes data blocks and no file size:
+  // an overwrite syncs about a third faster than an append here. The segment header says so
+  // (format.hpp), and recovery reads the zeros after the last batch as unused space. 0: append.
+  std::uint64_t preallocate = 0;
   // LSNs the journal lacks but must never reuse (a snapshot covers them though the journal's tail
   // was lost): recorded as a void range at the head of the first segment.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> initial_void;
@@ -65,6 +70,7 @@ struct writer_stats {
   std::uint64_t segments = 0;
   std::uint64_t write_failures = 0;
   std::uint64_t sync_failures = 0;
+  std::uint64_t preallocation_failures = 0;  // zero-fills that failed (the segment then appends)
 };
 
 // The LSNs of a written batch's entries (a void range the writer put first is not among them). An
@@ -106,14 +112,20 @@ class journal_writer {
 
  private:
   boost::system::error_code open_segment();
+  // Zero-fills the current segment from `from` up to `preallocate` bytes beyond it (the writing
+  // thread); a failure only stops preallocating this segment.
+  void preallocate(const std::shared_ptr<fs::file>& file, std::uint64_t from);
   sync_result sync_locked(std::unique_lock<std::mutex>& lock);
   // Under mutex_: [first, last] go in the next segment's void range.
   void add_void(std::uint64_t first, std::uint64_t last);
 
   fs::file_system& fs_;
   const writer_options options_;
+  const std::uint64_t zero_ahead_;  // options_.preallocate, at most a segment
   // The writing thread's own state.
-  std::uint64_t end_ = 0;  // written end of the current segment
+  std::uint64_t end_ = 0;       // written end of the current segment
+  std::uint64_t zero_end_ = 0;  // the current segment is zero-filled up to here
+  bool preallocating_ = false;  // the current segment is preallocated (and no zero-fill failed)
   std::uint64_t next_lsn_;
   std::string buffer_;
 

@@ -91,6 +91,8 @@ segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t exp
     }
   }
   if (damage.empty() && batch.empty()) return out;  // clean end
+  // A preallocated segment: zeros from a batch end to the end of the file are its unused rest.
+  if (batch.empty() && out.header->preallocated && all_zero(bytes.subspan(off))) return out;
   if (damage.empty()) damage = "unfinished batch (no batch end)";
   const std::uint64_t last_good = out.next_lsn - 1;
   if (!last) return fail(off, last_good, damage + " in a sealed segment");

@@ -9,8 +9,9 @@
 // been synced cannot be. Damage is a torn tail when no whole valid record after it proves the
 // damaged batch durable; damage in a sealed segment, a CRC-valid record out of place, or damage
 // followed by such a proof is corruption. Zero-filled tails (a file extended by a crash) are torn
-// tails. A length is used only after the header CRC that covers it has been verified.
-// Thread-safety: a pure function.
+// tails, except in a preallocated segment (format.hpp), where zeros from a batch end to the end of
+// the file are its unused rest: a clean end, sealed or newest. A length is used only after the header CRC that covers
+// it has been verified. Thread-safety: a pure function.
 #pragma once
 
 #include "sluice/journal/format.hpp"

@@ -27,11 +27,12 @@ struct built {
   std::vector<std::size_t> records_before_batch_end;
 };
 
-built build_segment(std::uint64_t base, int batches, std::uint32_t seed) {
+built build_segment(std::uint64_t base, int batches, std::uint32_t seed, bool preallocated = false) {
   std::mt19937 rng(seed);
   built b;
   j::segment_header h;
   h.base_lsn = base;
+  h.preallocated = preallocated;
   h.instance[0] = 7;
   j::encode(h, b.bytes);
   std::uint64_t lsn = base;
@@ -198,6 +199,60 @@ BOOST_AUTO_TEST_CASE(a_zero_filled_tail_is_torn_and_keeps_every_record) {
   BOOST_TEST(s.torn->reason == "zero-filled tail");
   BOOST_TEST(s.torn->offset == b.bytes.size());
   BOOST_TEST(s.records.size() == b.payloads.size());
+}
+
+BOOST_AUTO_TEST_CASE(zeros_after_the_last_batch_end_a_preallocated_segment_cleanly_and_nothing_else) {
+  for (bool newest : {true, false}) {
+    auto b = build_segment(1, 20, 31, /*preallocated=*/true);
+    const std::size_t end = b.bytes.size();
+    b.bytes.append(4096, '\0');
+    const auto s = j::scan_segment(view(b.bytes), 1, newest);
+    BOOST_TEST(!s.torn.has_value());
+    BOOST_TEST(!s.corrupt.has_value());
+    BOOST_TEST(s.records.size() == b.payloads.size());
+    BOOST_TEST(s.durable_end == end);
+    // The same bytes without the flag: a torn tail in the newest segment, corruption in a sealed one.
+    auto plain = build_segment(1, 20, 31);
+    plain.bytes.append(4096, '\0');
+    const auto p = j::scan_segment(view(plain.bytes), 1, newest);
+    BOOST_TEST((newest ? p.torn.has_value() : p.corrupt.has_value()));
+    // A stray byte in the zeros is damage: torn in the newest segment, corruption in a sealed one.
+    auto stray = b.bytes;
+    stray[end + 1000] = 1;
+    const auto d = j::scan_segment(view(stray), 1, newest);
+    BOOST_TEST((newest ? d.torn.has_value() : d.corrupt.has_value()));
+    BOOST_TEST(d.records.size() == b.payloads.size());
+  }
+  // A header without the flag decodes as not preallocated; with it, as preallocated.
+  std::string h;
+  j::segment_header ph;
+  ph.preallocated = true;
+  j::encode(ph, h);
+  const auto decoded = j::decode_segment_header(view(h));
+  BOOST_REQUIRE(decoded.has_value());
+  BOOST_TEST(decoded->preallocated);
+  BOOST_TEST(decoded->version == j::format_version);
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_write_into_preallocated_zeros_cuts_back_to_a_batch_end_at_every_offset) {
+  const auto b = build_segment(1, 30, 32, /*preallocated=*/true);
+  const std::size_t from = b.batch_ends[30 - 8 - 1];
+  for (std::size_t off = from; off < b.bytes.size(); ++off) {
+    // A crash inside a batch written over the zeros: its first `off` bytes reached the disk.
+    std::string crashed = b.bytes.substr(0, off);
+    crashed.append(b.bytes.size() - off + 2048, '\0');
+    const std::size_t k = batch_at(b, off);
+    const std::size_t kept = k == 0 ? 0 : b.records_before_batch_end[k - 1];
+    const bool at_batch_end = off == b.batch_ends[k - 1];
+    const auto s = j::scan_segment(view(crashed), 1, true);
+    BOOST_TEST(!s.corrupt.has_value(), "cut at " << off);
+    BOOST_TEST(s.records.size() == kept, "cut at " << off);
+    BOOST_TEST((at_batch_end ? !s.torn.has_value() : s.torn.has_value()), "cut at " << off);
+    BOOST_TEST(is_prefix(s, b), "cut at " << off);
+    // In a sealed segment the same is corruption unless it ends at a batch end.
+    const auto sealed = j::scan_segment(view(crashed), 1, false);
+    BOOST_TEST((at_batch_end ? !sealed.corrupt.has_value() : sealed.corrupt.has_value()), "sealed, cut at " << off);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(corrupted_lengths_are_never_trusted) {
