@@ -14,9 +14,10 @@
 #include "sluice/journal/record_codec.hpp"
 #include "sluice/snapshot/snapshot_db.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -60,7 +61,9 @@ class snapshot_delta {
   };
   std::uint64_t covered_;
   std::uint64_t last_;
-  std::unordered_map<message_id, entry, message_id_hash> entries_;
+  // Open addressing (no node per message): a commit of a million fresh rows walked a million
+  // nodes, and every enqueue folded between snapshots allocated one in each generation's delta.
+  boost::unordered_flat_map<message_id, entry, message_id_hash> entries_;
 };
 
 }  // namespace sluice::snapshot
