@@ -64,8 +64,16 @@ void land(engine_core& core, queue_runtime& queue, std::unique_ptr<message> m, l
   };
   auto* store = core.store();
   if (!store) {
-    core.tracing().published(queue.name(), *m, core.clock().now(), nullptr);
-    finish(std::move(m));
+    // The clock is read only when tracing is on. In memory the message lands right after it was
+    // made, so its enqueue time is when it became ready (a clock read costs ~25 ns here, 3-4% of
+    // an in-memory enqueue-to-ack).
+    if (core.tracing().enabled()) core.tracing().published(queue.name(), *m, core.clock().now(), nullptr);
+    if (how == landing::publish) {
+      const sys_time since = m->enqueued_at;
+      queue.publish(std::move(m), since);
+    } else {
+      finish(std::move(m));
+    }
     if (h) complete(core, std::move(h), {}, id);  // try_enqueue passes none
     return;
   }

@@ -122,7 +122,12 @@ void queue_runtime::cancel_admission() noexcept {
 }
 
 void queue_runtime::publish(std::unique_ptr<message> m) noexcept {
-  if (live_.enabled()) live_.pending(*m, core_.clock().now());
+  const sys_time now = live_.enabled() ? core_.clock().now() : sys_time{};
+  publish(std::move(m), now);
+}
+
+void queue_runtime::publish(std::unique_ptr<message> m, sys_time since) noexcept {
+  if (live_.enabled()) live_.pending(*m, since);
   if (!m->ordering_key.empty()) {
     try {
       m = ordering_.admit_or_hold(std::move(m));

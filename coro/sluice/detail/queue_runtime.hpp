@@ -72,6 +72,8 @@ class queue_runtime {
   void cancel_admission() noexcept;
   // Publishes an admitted message and wakes one idle worker.
   void publish(std::unique_ptr<message> m) noexcept;
+  // The same, for a message that became ready at `since` (the caller read the clock already).
+  void publish(std::unique_ptr<message> m, sys_time since) noexcept;
   // Admits and publishes regardless of capacity: for messages the engine already owns and must
   // never refuse (retries, lease returns, due scheduled messages, replays). Producers then wait
   // until depth falls below capacity again.
