@@ -5,6 +5,7 @@
 #include "sluice/journal/little_endian.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -48,19 +49,19 @@ std::optional<segment_header> decode_segment_header(std::span<const std::uint8_t
 
 void encode_record(std::uint64_t lsn, std::uint64_t batch_first_lsn, record_type type, std::uint8_t flags,
                    std::string_view payload, std::string& out, std::uint16_t durable_lag) {
-  const std::size_t start = out.size();
-  put32(out, 0);  // header CRC, filled below
-  put32(out, static_cast<std::uint32_t>(payload.size()));
-  put64(out, lsn);
-  put64(out, batch_first_lsn);
-  out.push_back(static_cast<char>(type));
-  out.push_back(static_cast<char>(flags));
-  out.push_back(static_cast<char>(durable_lag & 0xffU));
-  out.push_back(static_cast<char>(durable_lag >> 8));
-  put32(out, crc32c::mask(crc32c::value(payload.data(), payload.size())));
-  const auto header_crc = crc32c::mask(crc32c::value(out.data() + start + 4, record_header_size - 4));
-  for (int i = 0; i < 4; ++i)
-    out[start + static_cast<std::size_t>(i)] = static_cast<char>((header_crc >> (8 * i)) & 0xffU);
+  // The header is built on the stack and appended once, then the payload.
+  std::array<char, record_header_size> h{};
+  le::store32(h.data() + 4, static_cast<std::uint32_t>(payload.size()));
+  le::store64(h.data() + 8, lsn);
+  le::store64(h.data() + 16, batch_first_lsn);
+  h[24] = static_cast<char>(type);
+  h[25] = static_cast<char>(flags);
+  h[26] = static_cast<char>(durable_lag & 0xffU);
+  h[27] = static_cast<char>(durable_lag >> 8);
+  le::store32(h.data() + 28, crc32c::mask(crc32c::value(payload.data(), payload.size())));
+  le::store32(h.data(), crc32c::mask(crc32c::value(h.data() + 4, record_header_size - 4)));
+  out.reserve(out.size() + record_header_size + payload.size());
+  out.append(h.data(), h.size());
   out.append(payload);
 }
 

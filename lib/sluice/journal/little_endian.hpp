@@ -8,12 +8,25 @@
 
 namespace sluice::journal::le {
 
+inline void store32(char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xffU);
+}
+
+inline void store64(char* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xffU);
+}
+
+// One append per integer (a push_back per byte checked the capacity eight times).
 inline void put32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
+  char b[4];
+  store32(b, v);
+  out.append(b, sizeof b);
 }
 
 inline void put64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
+  char b[8];
+  store64(b, v);
+  out.append(b, sizeof b);
 }
 
 inline std::uint32_t get32(const std::uint8_t* p) {
