@@ -227,6 +227,11 @@ durable_store::done_handler durable_store::forget_handler() const {
 void durable_store::record(const journal::event& e) { record_then(e, forget_handler()); }
 
 void durable_store::record_then(const journal::event& e, done_handler done, completes when) {
+  // Checkouts and acknowledgements (one of each per delivery) go inline, encoded by the writer.
+  if (const auto* c = std::get_if<journal::checkout_event>(&e)) {
+    return commit_->submit_event(*c, std::move(done), when);
+  }
+  if (const auto* a = std::get_if<journal::ack_event>(&e)) return commit_->submit_event(*a, std::move(done), when);
   std::vector<owned_entry> entries(1);
   entries[0].type = journal::encode_event(e, entries[0].payload);
   commit_->submit(std::move(entries), std::move(done), when);

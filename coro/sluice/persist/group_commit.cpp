@@ -11,6 +11,7 @@
 #include <boost/asio/prefer.hpp>
 
 #include <cerrno>
+#include <type_traits>
 
 namespace sluice::persist {
 
@@ -34,8 +35,9 @@ group_commit::group_commit(fs::file_system& fs, journal::writer_options options,
 group_commit::~group_commit() { stop(); }
 
 namespace {
-std::size_t bytes_of(const std::vector<owned_entry>& records, const enqueue_source& source) {
-  std::size_t bytes = 0;
+std::size_t bytes_of(const std::vector<owned_entry>& records, const enqueue_source& source,
+                     const compact_event& small = {}) {
+  std::size_t bytes = small.index() != 0 ? journal::record_header_size + 40 : 0;  // an id and two varints
   for (const auto& r : records) bytes += r.payload.size() + journal::record_header_size;
   if (source.m != nullptr) {  // near enough for batch bounds: the fixed fields are small
     bytes += journal::record_header_size + source.queue.size() + source.m->type.size() + source.m->payload.size() +
@@ -67,12 +69,17 @@ bool group_commit::claim_wake() {
 
 void group_commit::submit(std::vector<owned_entry> records, done_handler done, completes when) {
   const std::size_t bytes = bytes_of(records, {});
-  enqueue({std::move(records), {}, std::move(done), {}, when, 0}, bytes);
+  enqueue({std::move(records), {}, {}, std::move(done), {}, when, 0}, bytes);
 }
 
 void group_commit::submit_enqueue(enqueue_source source, done_handler done) {
   const std::size_t bytes = bytes_of({}, source);
-  enqueue({{}, source, std::move(done), {}, completes::durable, 0}, bytes);
+  enqueue({{}, source, {}, std::move(done), {}, completes::durable, 0}, bytes);
+}
+
+void group_commit::submit_event(compact_event e, done_handler done, completes when) {
+  const std::size_t bytes = bytes_of({}, {}, e);
+  enqueue({{}, {}, e, std::move(done), {}, when, 0}, bytes);
 }
 
 void group_commit::enqueue(submission&& s, std::size_t bytes) {
@@ -185,7 +192,7 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
   // Everything that arrived while the previous batch was being written, up to a size bound.
   std::size_t bytes = 0;
   while (!queue_.empty() && (batch.empty() || bytes < max_batch_bytes_)) {
-    const std::size_t b = bytes_of(queue_.front().records, queue_.front().source);
+    const std::size_t b = bytes_of(queue_.front().records, queue_.front().source, queue_.front().small);
     bytes += b;
     queued_bytes_ -= b;
     if (queue_.front().when == completes::written) --queued_written_;
@@ -203,6 +210,19 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
       const std::size_t at = records.bytes.size();
       journal::encode_enqueue(s.source.queue, *s.source.m, records.bytes);
       records.records.push_back({journal::record_type::enqueue, at, records.bytes.size() - at});
+    }
+    if (s.small.index() != 0) {
+      const std::size_t at = records.bytes.size();
+      const journal::record_type type = std::visit(
+          [&](const auto& ev) -> journal::record_type {
+            if constexpr (std::is_same_v<std::decay_t<decltype(ev)>, std::monostate>) {
+              return journal::record_type::ack;  // not reached: index() != 0
+            } else {
+              return journal::encode_event(journal::event(ev), records.bytes);
+            }
+          },
+          s.small);
+      records.records.push_back({type, at, records.bytes.size() - at});
     }
     for (const auto& r : s.records) {
       records.records.push_back({r.type, records.bytes.size(), r.payload.size()});

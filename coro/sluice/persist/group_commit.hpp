@@ -21,6 +21,7 @@
 
 #include "sluice/fs/file_system.hpp"
 #include "sluice/journal/journal_writer.hpp"
+#include "sluice/journal/record_codec.hpp"
 #include "sluice/message/message.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -37,6 +38,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace sluice::persist {
@@ -53,6 +55,10 @@ struct enqueue_source {
   std::string_view queue;
   const message* m = nullptr;
 };
+
+// A small record the I/O thread encodes into its batch (a checkout or an acknowledgement): held
+// inline, so submitting one allocates no record.
+using compact_event = std::variant<std::monostate, journal::checkout_event, journal::ack_event>;
 
 // A durable batch as the sink receives it: the records' payloads back to back in one buffer.
 struct durable_batch {
@@ -101,6 +107,8 @@ class group_commit {
   // Queues one enqueue record, encoded by the I/O thread from `source` (see enqueue_source);
   // completes once durable.
   void submit_enqueue(enqueue_source source, done_handler done);
+  // Queues one compact record (a checkout or an acknowledgement), encoded by the I/O thread.
+  void submit_event(compact_event e, done_handler done, completes when = completes::durable);
   // Writes what was submitted, completes it, and ends the thread. Later submissions fail with
   // errc::shutting_down.
   void stop();
@@ -114,13 +122,16 @@ class group_commit {
   struct submission {
     std::vector<owned_entry> records;
     enqueue_source source;  // set: one enqueue record, encoded at write time (records is empty)
+    compact_event small;    // set: one small record, encoded at write time (records is empty)
     done_handler done;      // empty once completed (written completions run before the sync)
     // Keeps the application's io_context running while the submission is on the disk's side:
     // a run() must not return with an enqueue still waiting for its fsync.
     boost::asio::any_io_executor work;
     completes when = completes::durable;
     std::uint64_t first_lsn = 0;
-    [[nodiscard]] std::size_t count() const noexcept { return source.m != nullptr ? 1 : records.size(); }
+    [[nodiscard]] std::size_t count() const noexcept {
+      return source.m != nullptr || small.index() != 0 ? 1 : records.size();
+    }
   };
   struct written {
     std::vector<submission> subs;
