@@ -16,9 +16,9 @@ int decode_char(char c) noexcept {
 
 }  // namespace
 
-std::string message_id::to_string() const {
+std::array<char, 26> message_id::to_chars() const noexcept {
   // 128 bits as 26 base32 digits: the first digit carries the top 3 bits (2 leading zero bits).
-  std::string out(26, '0');
+  std::array<char, 26> out{};
   std::uint64_t h = hi;
   std::uint64_t l = lo;
   for (int i = 25; i >= 0; --i) {
@@ -27,6 +27,11 @@ std::string message_id::to_string() const {
     h >>= 5;
   }
   return out;
+}
+
+std::string message_id::to_string() const {
+  const auto chars = to_chars();
+  return {chars.data(), chars.size()};
 }
 
 std::optional<message_id> message_id::parse(std::string_view text) noexcept {

@@ -8,6 +8,7 @@
 // id_generator::next() is safe from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <compare>
@@ -27,6 +28,8 @@ struct message_id {
     return std::chrono::milliseconds(static_cast<std::int64_t>(hi >> 16));
   }
   [[nodiscard]] std::string to_string() const;
+  // The same 26 characters without an allocation.
+  [[nodiscard]] std::array<char, 26> to_chars() const noexcept;
   // Parses the 26-character text form (case-insensitive); nullopt for anything else.
   [[nodiscard]] static std::optional<message_id> parse(std::string_view text) noexcept;
 

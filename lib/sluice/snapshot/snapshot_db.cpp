@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <chrono>
 
 namespace sluice::snapshot {
@@ -77,11 +78,11 @@ sys_time from_nanos(std::int64_t n) {
 // The row's CRC: its authoritative columns, in a fixed order.
 std::uint32_t row_crc(std::string_view body, std::string_view letter, message_place place, std::int64_t due,
                       std::int64_t seq, std::int64_t lsn) {
-  std::string tail;
-  tail.push_back(static_cast<char>(place));
-  journal::le::put64(tail, static_cast<std::uint64_t>(due));
-  journal::le::put64(tail, static_cast<std::uint64_t>(seq));
-  journal::le::put64(tail, static_cast<std::uint64_t>(lsn));
+  std::array<char, 25> tail{};  // on the stack: a string of 25 bytes allocated for every row
+  tail[0] = static_cast<char>(place);
+  journal::le::store64(tail.data() + 1, static_cast<std::uint64_t>(due));
+  journal::le::store64(tail.data() + 9, static_cast<std::uint64_t>(seq));
+  journal::le::store64(tail.data() + 17, static_cast<std::uint64_t>(lsn));
   std::uint32_t crc = crc32c::extend(0, body.data(), body.size());
   crc = crc32c::extend(crc, letter.data(), letter.size());
   return crc32c::extend(crc, tail.data(), tail.size());
@@ -127,7 +128,8 @@ bool decode_row(sqlite3_stmt* s, durable_message& out, std::string& detail) {
   }
   auto e = journal::decode_event(journal::record_type::enqueue, body);
   auto* enq = e ? std::get_if<journal::enqueue_event>(&*e) : nullptr;
-  if (enq == nullptr || enq->m.id.to_string() != id_text) {
+  const auto id_chars = enq != nullptr ? enq->m.id.to_chars() : std::array<char, 26>{};
+  if (enq == nullptr || std::string_view(id_chars.data(), id_chars.size()) != id_text) {
     detail = "row " + std::string(id_text) + " has an undecodable message";
     return false;
   }
@@ -380,7 +382,7 @@ error_code snapshot_db::begin() {
 }
 
 boost::system::result<std::optional<durable_message>> snapshot_db::find(const message_id& id) {
-  const std::string text = id.to_string();
+  const auto text = id.to_chars();
   sqlite3_reset(find_);
   sqlite3_bind_text(find_, 1, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   const int rc = sqlite3_step(find_);
@@ -396,7 +398,8 @@ boost::system::result<std::optional<durable_message>> snapshot_db::find(const me
 }
 
 error_code snapshot_db::put(const durable_message& d) {
-  std::string body;
+  std::string& body = body_;  // reused: its capacity outlives the row
+  body.clear();
   journal::encode_enqueue(d.queue, *d.m, body);
   std::string letter;
   std::string error;
@@ -414,7 +417,7 @@ error_code snapshot_db::put(const durable_message& d) {
   const std::int64_t due = nanos(d.due);
   const auto seq = static_cast<std::int64_t>(d.order);
   const auto lsn = static_cast<std::int64_t>(d.last_lsn);
-  const std::string id = d.m->id.to_string();
+  const auto id = d.m->id.to_chars();
   const std::uint32_t crc = row_crc(body, letter, d.place, due, seq, lsn);
   auto bind = [&](sqlite3_stmt* s) {
     sqlite3_reset(s);
@@ -466,7 +469,7 @@ error_code snapshot_db::put(const durable_message& d) {
 }
 
 error_code snapshot_db::erase(const message_id& id) {
-  const std::string text = id.to_string();
+  const auto text = id.to_chars();
   sqlite3_reset(erase_);
   sqlite3_bind_text(erase_, 1, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   int rc = sqlite3_step(erase_);

@@ -103,6 +103,7 @@ class snapshot_db {
   bool in_transaction_ = false;
   std::uint64_t rows_ = 0;  // the open transaction's row count and CRC sum, for meta at commit
   std::uint64_t crc_sum_ = 0;
+  std::string body_;  // put()'s encoding buffer
 };
 
 }  // namespace sluice::snapshot
