@@ -11,7 +11,6 @@
 #include <boost/asio/prefer.hpp>
 
 #include <cerrno>
-#include <type_traits>
 
 namespace sluice::persist {
 
@@ -36,8 +35,8 @@ group_commit::~group_commit() { stop(); }
 
 namespace {
 std::size_t bytes_of(const std::vector<owned_entry>& records, const enqueue_source& source,
-                     const compact_event& small = {}) {
-  std::size_t bytes = small.index() != 0 ? journal::record_header_size + 40 : 0;  // an id and two varints
+                     const std::optional<compact_event>& small = {}) {
+  std::size_t bytes = small ? journal::record_header_size + 40 : 0;  // an id and two varints
   for (const auto& r : records) bytes += r.payload.size() + journal::record_header_size;
   if (source.m != nullptr) {  // near enough for batch bounds: the fixed fields are small
     bytes += journal::record_header_size + source.queue.size() + source.m->type.size() + source.m->payload.size() +
@@ -211,17 +210,10 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
       journal::encode_enqueue(s.source.queue, *s.source.m, records.bytes);
       records.records.push_back({journal::record_type::enqueue, at, records.bytes.size() - at});
     }
-    if (s.small.index() != 0) {
+    if (s.small) {
       const std::size_t at = records.bytes.size();
       const journal::record_type type = std::visit(
-          [&](const auto& ev) -> journal::record_type {
-            if constexpr (std::is_same_v<std::decay_t<decltype(ev)>, std::monostate>) {
-              return journal::record_type::ack;  // not reached: index() != 0
-            } else {
-              return journal::encode_event(journal::event(ev), records.bytes);
-            }
-          },
-          s.small);
+          [&](const auto& ev) { return journal::encode_event(journal::event(ev), records.bytes); }, *s.small);
       records.records.push_back({type, at, records.bytes.size() - at});
     }
     for (const auto& r : s.records) {

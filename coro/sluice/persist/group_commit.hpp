@@ -35,6 +35,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -58,7 +59,7 @@ struct enqueue_source {
 
 // A small record the I/O thread encodes into its batch (a checkout or an acknowledgement): held
 // inline, so submitting one allocates no record.
-using compact_event = std::variant<std::monostate, journal::checkout_event, journal::ack_event>;
+using compact_event = std::variant<journal::checkout_event, journal::ack_event>;
 
 // A durable batch as the sink receives it: the records' payloads back to back in one buffer.
 struct durable_batch {
@@ -121,17 +122,15 @@ class group_commit {
  private:
   struct submission {
     std::vector<owned_entry> records;
-    enqueue_source source;  // set: one enqueue record, encoded at write time (records is empty)
-    compact_event small;    // set: one small record, encoded at write time (records is empty)
-    done_handler done;      // empty once completed (written completions run before the sync)
+    enqueue_source source;               // set: one enqueue record, encoded at write time (records is empty)
+    std::optional<compact_event> small;  // set: one small record, encoded at write time (records is empty)
+    done_handler done;                   // empty once completed (written completions run before the sync)
     // Keeps the application's io_context running while the submission is on the disk's side:
     // a run() must not return with an enqueue still waiting for its fsync.
     boost::asio::any_io_executor work;
     completes when = completes::durable;
     std::uint64_t first_lsn = 0;
-    [[nodiscard]] std::size_t count() const noexcept {
-      return source.m != nullptr || small.index() != 0 ? 1 : records.size();
-    }
+    [[nodiscard]] std::size_t count() const noexcept { return source.m != nullptr || small ? 1 : records.size(); }
   };
   struct written {
     std::vector<submission> subs;

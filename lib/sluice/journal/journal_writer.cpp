@@ -18,6 +18,16 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 constexpr std::size_t zero_block = 256U << 10;
 const std::array<std::uint8_t, zero_block> zeros{};
 
+// Writes zeros over [start, end); false at the first failed write.
+bool write_zeros(fs::file& f, std::uint64_t start, std::uint64_t end) {
+  for (std::uint64_t at = start; at < end;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zero_block, end - at));
+    if (f.write_at(at, std::span<const std::uint8_t>(zeros.data(), n))) return false;
+    at += n;
+  }
+  return true;
+}
+
 }  // namespace
 
 journal_writer::journal_writer(fs::file_system& fs, writer_options options, std::uint64_t next_lsn)
@@ -65,18 +75,10 @@ boost::system::error_code journal_writer::open_segment() {
   encode(h, header);
   auto& f = *opened;
   boost::system::error_code ec = f->write_at(0, bytes_of(header));
-  bool zero_filled = false;
-  if (!ec && h.preallocated) {
-    // The first stretch of zeros is synced with the header: the first batches overwrite at once.
-    std::uint64_t at = segment_header_size;
-    const std::uint64_t end = segment_header_size + zero_ahead_;
-    while (at < end) {
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zero_block, end - at));
-      if (f->write_at(at, std::span<const std::uint8_t>(zeros.data(), n))) break;  // appends instead
-      at += n;
-    }
-    zero_filled = at == end;
-  }
+  // The first stretch of zeros is synced with the header: the first batches overwrite at once. If
+  // it cannot be written, the segment appends instead.
+  const bool zero_filled =
+      !ec && h.preallocated && write_zeros(*f, segment_header_size, segment_header_size + zero_ahead_);
   if (!ec) ec = f->sync_data();
   if (!ec) ec = fs_.sync_dir(options_.dir);
   if (ec) {
@@ -103,17 +105,13 @@ void journal_writer::preallocate(const std::shared_ptr<fs::file>& file, std::uin
   if (!preallocating_ || from + zero_ahead_ / 2 < zero_end_) return;
   const std::uint64_t start = std::max(zero_end_, from);
   const std::uint64_t end = start + zero_ahead_;
-  for (std::uint64_t at = start; at < end;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zero_block, end - at));
-    if (file->write_at(at, std::span<const std::uint8_t>(zeros.data(), n))) {
-      // Out of space (or an I/O error the next batch will meet too): this segment appends from
-      // here. The zeros written so far are harmless: recovery reads them as unused space.
-      preallocating_ = false;
-      std::lock_guard lock(mutex_);
-      ++stats_.preallocation_failures;
-      return;
-    }
-    at += n;
+  if (!write_zeros(*file, start, end)) {
+    // Out of space (or an I/O error the next batch will meet too): this segment appends from
+    // here. The zeros written so far are harmless: recovery reads them as unused space.
+    preallocating_ = false;
+    std::lock_guard lock(mutex_);
+    ++stats_.preallocation_failures;
+    return;
   }
   (void)file->start_writeback(start, end - start);  // advice: the sync writes them otherwise
   zero_end_ = end;
