@@ -138,8 +138,18 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   // thread folds them into the state (and the snapshots' deltas).
   std::size_t replayed = 0;
   rebuilt.reserve(recovered->enqueues_seen);
-  const auto replay = [&](std::uint64_t lsn, journal::event&& e) {
+  replay_sink replay;
+  replay.enqueue = [&](std::uint64_t lsn, journal::durable_message&& d) {
     if (lsn <= from_snapshot.covered_lsn) {  // only the older generation's delta needs it
+      if (keeper) keeper->add(lsn, std::move(d));
+      return;
+    }
+    if (keeper) keeper->add(lsn, d.clone());
+    rebuilt.load(std::move(d));
+    ++replayed;
+  };
+  replay.other = [&](std::uint64_t lsn, journal::event&& e) {
+    if (lsn <= from_snapshot.covered_lsn) {
       if (keeper) keeper->add(lsn, std::move(e));
       return;
     }

@@ -14,7 +14,8 @@ namespace sluice::persist {
 
 namespace {
 
-using batch = std::vector<std::pair<std::uint64_t, journal::event>>;
+using record = std::pair<std::uint64_t, std::variant<journal::durable_message, journal::event>>;
+using batch = std::vector<record>;
 
 constexpr std::size_t batch_events = 1024;
 constexpr std::size_t batches_ahead = 4;
@@ -88,7 +89,7 @@ class handoff {
 }  // namespace
 
 boost::system::error_code replay_journal(fs::file_system& files, const std::string& dir,
-                                         journal::recovered_journal& journal, bool salvage, const event_sink& apply,
+                                         journal::recovered_journal& journal, bool salvage, const replay_sink& apply,
                                          std::vector<std::string>& notes, std::string& detail) {
   handoff link;
   std::vector<std::string> reader_notes;
@@ -98,8 +99,7 @@ boost::system::error_code replay_journal(fs::file_system& files, const std::stri
     current.reserve(batch_events);
     const auto decode = [&](std::uint64_t lsn, journal::record_type type,
                             std::string_view payload) -> boost::system::error_code {
-      auto e = journal::decode_event(type, payload);
-      if (!e) {
+      const auto undecodable = [&]() -> boost::system::error_code {
         std::string why = "journal record " + std::to_string(lsn) + " has a valid CRC but an undecodable payload";
         if (!salvage) {
           reader_detail = std::move(why);
@@ -107,8 +107,19 @@ boost::system::error_code replay_journal(fs::file_system& files, const std::stri
         }
         reader_notes.push_back(std::move(why));
         return {};
+      };
+      if (type == journal::record_type::enqueue) {
+        journal::durable_message d;  // its heap message is the one the engine keeps
+        if (!journal::decode_enqueue(payload, d.queue, *d.m)) return undecodable();
+        journal::place_enqueued(d, lsn);
+        current.emplace_back(std::piecewise_construct, std::forward_as_tuple(lsn),
+                             std::forward_as_tuple(std::in_place_index<0>, std::move(d)));
+      } else {
+        auto e = journal::decode_event(type, payload);
+        if (!e) return undecodable();
+        current.emplace_back(std::piecewise_construct, std::forward_as_tuple(lsn),
+                             std::forward_as_tuple(std::in_place_index<1>, std::move(*e)));
       }
-      current.emplace_back(lsn, std::move(*e));
       if (current.size() == batch_events && !link.push(current)) {
         return make_error_code(boost::system::errc::operation_canceled);
       }
@@ -127,7 +138,13 @@ boost::system::error_code replay_journal(fs::file_system& files, const std::stri
   try {
     batch b;
     while (link.pop(b)) {
-      for (auto& [lsn, e] : b) apply(lsn, std::move(e));
+      for (auto& [lsn, r] : b) {
+        if (r.index() == 0) {
+          apply.enqueue(lsn, std::get<0>(std::move(r)));
+        } else {
+          apply.other(lsn, std::get<1>(std::move(r)));
+        }
+      }
     }
   } catch (...) {
     link.abandon();

@@ -103,6 +103,7 @@ boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const
   // checked below.
   void_map& voids = out.voids;
   segment_buffer& buffer = out.buffer;
+  segment_scan work;  // its record vector is reused from segment to segment
   for (auto& s : segments) {
     std::span<const std::uint8_t> bytes;
     if (auto ec = buffer.read(fs, dir + "/" + s.name, bytes)) {
@@ -110,8 +111,8 @@ boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const
       return ec;
     }
     out.bytes_read += bytes.size();
-    s.scan = scan_segment(bytes, 0, /*last=*/true);
-    for (const auto& r : s.scan.records) {
+    scan_segment(bytes, 0, /*last=*/true, work);
+    for (const auto& r : work.records) {
       out.enqueues_seen += r.header.type == record_type::enqueue ? 1 : 0;
       if (r.header.type != record_type::void_range) continue;
       const std::string_view p(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
@@ -120,9 +121,14 @@ boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const
         last = std::max(last, range->second);
       }
     }
-    s.has_records = !s.scan.records.empty();
-    out.records_seen += s.scan.records.size();
-    s.scan.records = {};  // spans into the buffer, which the next segment overwrites
+    s.has_records = !work.records.empty();
+    out.records_seen += work.records.size();
+    // Everything but the records (spans into the buffer, which the next segment overwrites).
+    s.scan.header = work.header;
+    s.scan.durable_end = work.durable_end;
+    s.scan.next_lsn = work.next_lsn;
+    s.scan.torn = std::move(work.torn);
+    s.scan.corrupt = std::move(work.corrupt);
   }
   auto fail = [&](const segment_data& s, std::size_t offset, std::uint64_t after,
                   const std::string& why) -> boost::system::result<recovered_journal> {
@@ -225,13 +231,14 @@ boost::system::error_code read_journal(fs::file_system& fs, const std::string& d
                                        const record_visitor& visit, std::string& detail) {
   segment_buffer& buffer = journal.buffer;
   journal.voided = 0;
+  segment_scan scan;  // its record vector is reused from segment to segment
   for (const auto& p : journal.plan) {
     std::span<const std::uint8_t> bytes;
     if (auto ec = buffer.read(fs, dir + "/" + p.name, bytes)) {
       detail = "cannot read " + p.name + ": " + ec.message();
       return ec;
     }
-    const auto scan = scan_segment(bytes, 0, /*last=*/true);
+    scan_segment(bytes, 0, /*last=*/true, scan);
     if (!scan.header || scan.next_lsn != p.next_lsn) {
       detail = "journal corrupt: segment " + p.name + " changed while it was recovered (it ended at LSN " +
                std::to_string(p.next_lsn) + ", now at " + std::to_string(scan.next_lsn) + ")";

@@ -105,11 +105,15 @@ durable_message enqueued(std::uint64_t lsn, enqueue_event e) {
   durable_message d;
   d.queue = std::move(e.queue);
   *d.m = std::move(e.m);
+  place_enqueued(d, lsn);
+  return d;
+}
+
+void place_enqueued(durable_message& d, std::uint64_t lsn) {
   d.order = lsn;
   d.last_lsn = lsn;
   d.place = d.m->not_before != sys_time{} ? message_place::scheduled : message_place::ready;
   d.due = d.m->not_before;
-  return d;
 }
 
 void journal_state::load(durable_message d) {

@@ -49,6 +49,9 @@ struct recovered_state {
 // The message an enqueue at `lsn` puts in the durable state: ready, or scheduled when it has a
 // not_before. Shared by recovery and by the snapshot's delta.
 [[nodiscard]] durable_message enqueued(std::uint64_t lsn, enqueue_event e);
+// The same for a message already decoded into d (its queue and message filled): sets where the
+// enqueue at `lsn` puts it.
+void place_enqueued(durable_message& d, std::uint64_t lsn);
 
 // Applies an event that changes a message in place (anything but enqueue, ack and purge) to it.
 // Shared by recovery and by the snapshot's delta, so both fold events the same way.

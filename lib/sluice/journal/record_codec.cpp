@@ -209,31 +209,35 @@ record_type encode_event(const event& e, std::string& out) {
       e);
 }
 
+bool decode_enqueue(std::string_view payload, std::string& queue, message& m) {
+  reader r(payload);
+  queue = r.str();
+  m.id = r.id();
+  m.type = r.str();
+  m.payload = r.str();
+  m.correlation_id = r.str();
+  m.causation_id = r.id();
+  m.headers = r.headers();
+  m.dedup_key = r.str();
+  m.ordering_key = r.str();
+  m.enqueued_at = r.time();
+  m.not_before = r.time();
+  m.attempt = r.u32v();
+  m.snoozes = r.u32v();
+  m.replays = r.u32v();
+  m.lease_epoch = r.varint();
+  m.first_failure_at = r.time();
+  return r.done();
+}
+
 std::optional<event> decode_event(record_type type, std::string_view payload) {
   reader r(payload);
   event e;
   switch (type) {
     case record_type::enqueue: {
       enqueue_event ev;
-      ev.queue = r.str();
-      message& m = ev.m;
-      m.id = r.id();
-      m.type = r.str();
-      m.payload = r.str();
-      m.correlation_id = r.str();
-      m.causation_id = r.id();
-      m.headers = r.headers();
-      m.dedup_key = r.str();
-      m.ordering_key = r.str();
-      m.enqueued_at = r.time();
-      m.not_before = r.time();
-      m.attempt = r.u32v();
-      m.snoozes = r.u32v();
-      m.replays = r.u32v();
-      m.lease_epoch = r.varint();
-      m.first_failure_at = r.time();
-      e = std::move(ev);
-      break;
+      if (!decode_enqueue(payload, ev.queue, ev.m)) return std::nullopt;
+      return event(std::move(ev));  // checked to its end by decode_enqueue
     }
     case record_type::checkout: {
       checkout_event ev;

@@ -80,5 +80,9 @@ void encode_enqueue(std::string_view queue, const message& m, std::string& out);
 // Appends the payload of `e` to out and returns the record type to write it under.
 record_type encode_event(const event& e, std::string& out);
 [[nodiscard]] std::optional<event> decode_event(record_type type, std::string_view payload);
+// An enqueue payload decoded straight into a message the caller owns (recovery decodes into the
+// heap message the engine keeps, with no moves in between); false if it does not decode, leaving
+// `queue` and `m` partly filled.
+[[nodiscard]] bool decode_enqueue(std::string_view payload, std::string& queue, message& m);
 
 }  // namespace sluice::journal

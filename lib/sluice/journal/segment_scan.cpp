@@ -28,9 +28,19 @@ std::optional<record_header> whole_record_at(std::span<const std::uint8_t> bytes
 
 segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t expected_first_lsn, bool last) {
   segment_scan out;
+  scan_segment(bytes, expected_first_lsn, last, out);
+  return out;
+}
+
+void scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t expected_first_lsn, bool last, segment_scan& out) {
+  out.records.clear();
+  out.header.reset();
+  out.durable_end = 0;
+  out.next_lsn = 0;
+  out.torn.reset();
+  out.corrupt.reset();
   auto fail = [&](std::size_t offset, std::uint64_t after, std::string why) {
     out.corrupt = corruption{offset, after, std::move(why)};
-    return out;
   };
   out.header = decode_segment_header(bytes);
   if (!out.header) {
@@ -38,7 +48,7 @@ segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t exp
     // in a newest segment that holds nothing beyond it.
     if (last && (bytes.size() <= segment_header_size || all_zero(bytes.subspan(segment_header_size)))) {
       out.torn = torn_tail{0, bytes.size(), 0, bytes.empty() ? "empty segment" : "unfinished segment header"};
-      return out;
+      return;
     }
     return fail(0, expected_first_lsn == 0 ? 0 : expected_first_lsn - 1, "bad segment header");
   }
@@ -53,7 +63,9 @@ segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t exp
   std::size_t batch_start = off;
   out.durable_end = off;
   out.next_lsn = expect;
-  std::vector<scanned_record> batch;
+  // The current batch's records go straight into out.records; they are cut again if the batch
+  // does not end.
+  std::size_t batch_records = 0;
   std::string damage;
   bool provable = false;  // the damage cannot be a torn write (a CRC-valid record out of place)
   while (off < bytes.size()) {
@@ -78,21 +90,23 @@ segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t exp
       damage = "bad payload CRC";
       break;
     }
-    batch.push_back(scanned_record{*h, payload, off});
+    out.records.push_back(scanned_record{*h, payload, off});
+    ++batch_records;
     ++expect;
     off = end;
     if (h->flags & batch_end) {
-      out.records.insert(out.records.end(), batch.begin(), batch.end());
-      batch.clear();
+      batch_records = 0;
       batch_first = expect;
       batch_start = off;
       out.durable_end = off;
       out.next_lsn = expect;
     }
   }
-  if (damage.empty() && batch.empty()) return out;  // clean end
+  const bool unfinished = batch_records > 0;
+  out.records.resize(out.records.size() - batch_records);
+  if (damage.empty() && !unfinished) return;  // clean end
   // A preallocated segment: zeros from a batch end to the end of the file are its unused rest.
-  if (batch.empty() && out.header->preallocated && all_zero(bytes.subspan(off))) return out;
+  if (!unfinished && out.header->preallocated && all_zero(bytes.subspan(off))) return;
   if (damage.empty()) damage = "unfinished batch (no batch end)";
   const std::uint64_t last_good = out.next_lsn - 1;
   if (!last) return fail(off, last_good, damage + " in a sealed segment");
@@ -108,9 +122,8 @@ segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t exp
     }
   }
   const bool zeros = all_zero(bytes.subspan(batch_start));
-  out.torn = torn_tail{batch_start, bytes.size() - batch_start, batch.empty() ? 0 : batch_first,
+  out.torn = torn_tail{batch_start, bytes.size() - batch_start, unfinished ? batch_first : 0,
                        zeros ? "zero-filled tail" : damage};
-  return out;
 }
 
 }  // namespace sluice::journal

@@ -57,5 +57,8 @@ struct segment_scan {
 // this is the newest segment (the only one allowed a torn tail).
 [[nodiscard]] segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t expected_first_lsn,
                                         bool last);
+// The same into `out`, which keeps the capacity of its record vector (recovery scans segment
+// after segment into one).
+void scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t expected_first_lsn, bool last, segment_scan& out);
 
 }  // namespace sluice::journal

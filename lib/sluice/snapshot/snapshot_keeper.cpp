@@ -172,13 +172,18 @@ void snapshot_keeper::add(std::uint64_t lsn, const journal::event& e) { add(lsn,
 
 void snapshot_keeper::add(std::uint64_t lsn, journal::event&& e) {
   if (auto* enq = std::get_if<journal::enqueue_event>(&e)) {
-    // One row for both generations: a message is copied once, not once per delta.
     if (lsn <= deltas_[0].last_lsn() && lsn <= deltas_[1].last_lsn()) return;
-    const auto row = std::make_shared<journal::durable_message>(journal::enqueued(lsn, std::move(*enq)));
-    for (auto& d : deltas_) d.apply_enqueue(lsn, row);
+    add(lsn, journal::enqueued(lsn, std::move(*enq)));
     return;
   }
   for (auto& d : deltas_) d.apply(lsn, e);
+}
+
+void snapshot_keeper::add(std::uint64_t lsn, journal::durable_message&& enqueued) {
+  // One row for both generations: a message is copied once, not once per delta.
+  if (lsn <= deltas_[0].last_lsn() && lsn <= deltas_[1].last_lsn()) return;
+  const auto row = std::make_shared<journal::durable_message>(std::move(enqueued));
+  for (auto& d : deltas_) d.apply_enqueue(lsn, row);
 }
 
 bool snapshot_keeper::changed() const noexcept { return !deltas_[0].empty() || !deltas_[1].empty(); }

@@ -84,6 +84,8 @@ class snapshot_keeper {
   // A durable journal event, in LSN order (the rvalue form moves an enqueued message in).
   void add(std::uint64_t lsn, const journal::event& e);
   void add(std::uint64_t lsn, journal::event&& e);
+  // An enqueue that recovery already decoded into the message it creates (placed at `lsn`).
+  void add(std::uint64_t lsn, journal::durable_message&& enqueued);
   [[nodiscard]] bool changed() const noexcept;              // anything a snapshot would write
   [[nodiscard]] std::uint64_t latest_lsn() const noexcept;  // the newest event added
 

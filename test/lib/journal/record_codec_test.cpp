@@ -83,6 +83,32 @@ BOOST_AUTO_TEST_CASE(truncations_trailing_bytes_and_wrong_types_are_rejected) {
   BOOST_TEST(!j::decode_event(static_cast<j::record_type>(200), "").has_value());
 }
 
+// Recovery decodes enqueues in place, into the heap message the engine keeps: the same fields,
+// and the same rejections, as decode_event.
+BOOST_AUTO_TEST_CASE(an_enqueue_decoded_in_place_matches_the_event_and_rejects_what_it_rejects) {
+  std::string bytes;
+  (void)j::encode_event(enqueue(1), bytes);
+  j::durable_message d;
+  BOOST_REQUIRE(j::decode_enqueue(bytes, d.queue, *d.m));
+  j::place_enqueued(d, 42);
+  const auto from_event = j::enqueued(42, std::get<j::enqueue_event>(*j::decode_event(j::record_type::enqueue, bytes)));
+  std::string a;
+  std::string b;
+  j::encode_enqueue(d.queue, *d.m, a);
+  j::encode_enqueue(from_event.queue, *from_event.m, b);
+  BOOST_TEST(a == bytes);
+  BOOST_TEST(b == bytes);
+  BOOST_TEST((d.place == from_event.place));
+  BOOST_TEST(d.order == 42U);
+  BOOST_TEST(d.last_lsn == 42U);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    j::durable_message cut;
+    BOOST_TEST_REQUIRE(!j::decode_enqueue(std::string_view(bytes).substr(0, n), cut.queue, *cut.m));
+  }
+  j::durable_message longer;
+  BOOST_TEST(!j::decode_enqueue(bytes + "x", longer.queue, *longer.m));
+}
+
 BOOST_AUTO_TEST_CASE(random_bytes_never_crash_the_decoder) {
   std::mt19937 rng(7);
   for (int i = 0; i < 20'000; ++i) {

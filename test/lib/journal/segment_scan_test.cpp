@@ -132,9 +132,20 @@ BOOST_AUTO_TEST_CASE(truncation_at_every_offset_of_the_last_8_batches_cuts_back_
   const auto b = build_segment(1, 40, 2);
   const std::size_t from = b.batch_ends[b.batch_ends.size() - 9];
   int torn = 0;
+  j::segment_scan reused;  // recovery scans segment after segment into one: nothing may carry over
+  std::string flipped = b.bytes;
+  flipped[b.record_starts[3] + 2] ^= 1;
   for (std::size_t cut = from; cut <= b.bytes.size(); ++cut) {
     const std::string truncated = b.bytes.substr(0, cut);
     const auto s = j::scan_segment(view(truncated), 1, true);
+    j::scan_segment(view(cut % 2 == 0 ? b.bytes : flipped), 1, false, reused);  // leaves records or damage
+    j::scan_segment(view(truncated), 1, true, reused);
+    BOOST_TEST_REQUIRE(reused.records.size() == s.records.size(), "cut at " << cut);
+    BOOST_TEST_REQUIRE(reused.torn.has_value() == s.torn.has_value());
+    BOOST_TEST_REQUIRE(reused.corrupt.has_value() == s.corrupt.has_value());
+    BOOST_TEST_REQUIRE(reused.durable_end == s.durable_end);
+    BOOST_TEST_REQUIRE(reused.next_lsn == s.next_lsn);
+    BOOST_TEST_REQUIRE(is_prefix(reused, b));
     BOOST_TEST_REQUIRE(!s.corrupt.has_value(), "cut at " << cut << ": " << s.corrupt->reason);
     // Everything up to the last batch end at or before the cut, nothing after.
     std::size_t expect_records = 0;
