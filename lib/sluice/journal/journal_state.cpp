@@ -6,7 +6,19 @@
 
 namespace sluice::journal {
 
+void journal_state::index_pending() {
+  if (indexed_ == slots_.size()) return;
+  if (reserved_ > 0) {
+    index_.reserve(reserved_);
+    reserved_ = 0;
+  }
+  // Every slot not yet indexed is live (erase() indexes first) and its id is new (load() checked).
+  for (; indexed_ < slots_.size(); ++indexed_)
+    index_.emplace(slots_[indexed_].m->id, static_cast<std::uint32_t>(indexed_));
+}
+
 durable_message* journal_state::find(const message_id& id) {
+  index_pending();
   auto it = index_.find(id);
   if (it == index_.end()) {
     ++contradictions_;
@@ -17,10 +29,15 @@ durable_message* journal_state::find(const message_id& id) {
 
 void journal_state::reserve(std::size_t more) {
   slots_.reserve(slots_.size() + more);
-  index_.reserve(index_.size() + more);
+  if (indexed_ == 0 && index_.empty()) {
+    reserved_ = slots_.size() + more;  // the index may never be needed
+  } else {
+    index_.reserve(size() + more);
+  }
 }
 
 void journal_state::erase(const message_id& id) {
+  index_pending();
   auto it = index_.find(id);
   if (it == index_.end()) {
     ++contradictions_;  // done, or purged from the dead letters, already
@@ -39,6 +56,7 @@ void journal_state::compact() {
   std::erase_if(slots_, [](const durable_message& d) { return d.m == nullptr; });
   ended_ = 0;
   for (std::size_t i = 0; i < slots_.size(); ++i) index_[slots_[i].m->id] = static_cast<std::uint32_t>(i);
+  indexed_ = slots_.size();
 }
 
 void apply_to(durable_message& d, std::uint64_t lsn, const event& e) {
@@ -117,10 +135,14 @@ void place_enqueued(durable_message& d, std::uint64_t lsn) {
 }
 
 void journal_state::load(durable_message d) {
-  if (largest_ < d.m->id) largest_ = d.m->id;
-  if (!index_.emplace(d.m->id, static_cast<std::uint32_t>(slots_.size())).second) {
-    ++contradictions_;
-    return;
+  if (largest_ < d.m->id || slots_.empty()) {
+    largest_ = std::max(largest_, d.m->id);  // above every id loaded: cannot repeat one
+  } else {
+    index_pending();
+    if (index_.contains(d.m->id)) {
+      ++contradictions_;
+      return;
+    }
   }
   slots_.push_back(std::move(d));
 }
@@ -201,6 +223,8 @@ recovered_state journal_state::take() {
   out.ready = std::move(slots_);
   slots_ = std::vector<durable_message>();
   index_.clear();
+  indexed_ = 0;
+  reserved_ = 0;
   ended_ = 0;
   contradictions_ = 0;
   return out;

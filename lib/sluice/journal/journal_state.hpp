@@ -65,7 +65,7 @@ class journal_state {
   void apply(std::uint64_t lsn, event&& e);         // moves an enqueued message in
   [[nodiscard]] recovered_state recovered() const;  // a copy
   [[nodiscard]] recovered_state take();             // moves the messages out; the state is empty after
-  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return slots_.size() - ended_; }
   [[nodiscard]] std::uint64_t contradictions() const noexcept { return contradictions_; }
   // Room for this many more messages without growing (recovery knows how many records follow).
   void reserve(std::size_t more);
@@ -74,13 +74,20 @@ class journal_state {
   durable_message* find(const message_id& id);
   void erase(const message_id& id);
   void compact();
+  void index_pending();
 
   // The messages in the order they arrived (a slot whose message ended holds none until the
   // next compaction), so that take() finds the ready ones in order without sorting, and an id
-  // index with open addressing (no allocation per message).
+  // index with open addressing (no allocation per message). The index is built lazily: only an
+  // event that names an earlier message (or an id that is not above every id loaded so far, which
+  // might repeat one) indexes the slots loaded since the last lookup. A backlog of enqueues with
+  // rising ids (one generator's) is never indexed at all; any other journal costs what an eager
+  // index would.
   std::vector<durable_message> slots_;
   boost::unordered_flat_map<message_id, std::uint32_t, message_id_hash> index_;
-  std::size_t ended_ = 0;  // slots whose message ended
+  std::size_t indexed_ = 0;   // slots_[0, indexed_) are in the index (the live ones)
+  std::size_t reserved_ = 0;  // what reserve() asked for, given to the index when it is first built
+  std::size_t ended_ = 0;     // slots whose message ended
   std::uint64_t contradictions_ = 0;
   message_id largest_;
 };
