@@ -30,11 +30,22 @@ struct replay_sink {
   std::function<void(std::uint64_t lsn, journal::event&& e)> other;
 };
 
+// Which thread decodes a batch of records. balanced (recovery's): the reader hands a batch over
+// undecoded while the applier has little queued and decodes it itself otherwise, so decoding and
+// its allocations run on both threads whichever is the slower; the others fix the choice (tests).
+enum class replay_split : std::uint8_t { balanced, reader_decodes, applier_decodes, alternate };
+
+struct replay_counts {
+  std::uint64_t decoded_by_reader = 0;
+  std::uint64_t decoded_by_applier = 0;
+};
+
 // A record with a valid CRC that does not decode fails the replay with errc::journal_corrupt
-// (detail names its LSN), or with `salvage` is skipped and named in `notes`.
+// (detail names its LSN), or with `salvage` is skipped and named in `notes` (in LSN order).
 [[nodiscard]] boost::system::error_code replay_journal(fs::file_system& files, const std::string& dir,
                                                        journal::recovered_journal& journal, bool salvage,
                                                        const replay_sink& apply, std::vector<std::string>& notes,
-                                                       std::string& detail);
+                                                       std::string& detail, replay_split split = replay_split::balanced,
+                                                       replay_counts* counts = nullptr);
 
 }  // namespace sluice::persist

@@ -8,7 +8,11 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <new>
+#include <optional>
 #include <span>
+#include <system_error>
+#include <thread>
 
 namespace sluice::journal {
 
@@ -100,35 +104,87 @@ boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const
   }
 
   // Read and scan every segment on its own, keeping what the checks below need; the chain is
-  // checked below.
-  void_map& voids = out.voids;
-  segment_buffer& buffer = out.buffer;
-  segment_scan work;  // its record vector is reused from segment to segment
-  for (auto& s : segments) {
-    std::span<const std::uint8_t> bytes;
-    if (auto ec = buffer.read(fs, dir + "/" + s.name, bytes)) {
-      detail = "cannot read " + s.name + ": " + ec.message();
-      return ec;
+  // checked below. Two threads share the segments (this one takes the even ones, each with its
+  // own buffer): the scans are independent, and the CRCs and copies of a large journal are most
+  // of this pass.
+  struct scanned_part {
+    boost::system::error_code ec;
+    std::string detail;
+    std::uint64_t bytes = 0;
+    std::uint64_t records = 0;
+    std::uint64_t enqueues = 0;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> voids;  // in the order met
+  };
+  std::vector<scanned_part> parts(segments.size());
+  const auto scan_some = [&](std::size_t first, std::size_t step, segment_buffer& buffer) {
+    segment_scan work;  // its record vector is reused from segment to segment
+    for (std::size_t i = first; i < segments.size(); i += step) {
+      auto& s = segments[i];
+      auto& part = parts[i];
+      std::span<const std::uint8_t> bytes;
+      if (auto ec = buffer.read(fs, dir + "/" + s.name, bytes)) {
+        part.ec = ec;
+        part.detail = "cannot read " + s.name + ": " + ec.message();
+        return;  // the segments after it are not needed: the first error ends the recovery
+      }
+      part.bytes = bytes.size();
+      scan_segment(bytes, 0, /*last=*/true, work);
+      for (const auto& r : work.records) {
+        part.enqueues += r.header.type == record_type::enqueue ? 1 : 0;
+        if (r.header.type != record_type::void_range) continue;
+        const std::string_view p(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
+        if (auto range = decode_void_range(p)) part.voids.push_back(*range);
+      }
+      s.has_records = !work.records.empty();
+      part.records = work.records.size();
+      // Everything but the records (spans into the buffer, which the next segment overwrites).
+      s.scan.header = work.header;
+      s.scan.durable_end = work.durable_end;
+      s.scan.next_lsn = work.next_lsn;
+      s.scan.torn = std::move(work.torn);
+      s.scan.corrupt = std::move(work.corrupt);
     }
-    out.bytes_read += bytes.size();
-    scan_segment(bytes, 0, /*last=*/true, work);
-    for (const auto& r : work.records) {
-      out.enqueues_seen += r.header.type == record_type::enqueue ? 1 : 0;
-      if (r.header.type != record_type::void_range) continue;
-      const std::string_view p(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
-      if (auto range = decode_void_range(p)) {
-        auto& last = voids[range->first];
-        last = std::max(last, range->second);
+  };
+  {
+    std::optional<std::thread> helper;
+    segment_buffer helper_buffer;
+    bool helper_out_of_memory = false;
+    if (segments.size() >= 2) {
+      try {
+        helper.emplace([&] {
+          try {
+            scan_some(1, 2, helper_buffer);
+          } catch (const std::bad_alloc&) {
+            helper_out_of_memory = true;
+          }
+        });
+      } catch (const std::system_error&) {
+        // no thread to be had: this one scans them all
       }
     }
-    s.has_records = !work.records.empty();
-    out.records_seen += work.records.size();
-    // Everything but the records (spans into the buffer, which the next segment overwrites).
-    s.scan.header = work.header;
-    s.scan.durable_end = work.durable_end;
-    s.scan.next_lsn = work.next_lsn;
-    s.scan.torn = std::move(work.torn);
-    s.scan.corrupt = std::move(work.corrupt);
+    try {
+      scan_some(0, helper ? 2 : 1, out.buffer);
+    } catch (...) {
+      if (helper) helper->join();
+      throw;
+    }
+    if (helper) helper->join();
+    if (helper_out_of_memory) throw std::bad_alloc();  // as a scan on this thread would have
+  }
+  void_map& voids = out.voids;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    auto& part = parts[i];
+    if (part.ec) {
+      detail = std::move(part.detail);
+      return part.ec;
+    }
+    out.bytes_read += part.bytes;
+    out.records_seen += part.records;
+    out.enqueues_seen += part.enqueues;
+    for (const auto& [first, last_lsn] : part.voids) {
+      auto& last = voids[first];
+      last = std::max(last, last_lsn);
+    }
   }
   auto fail = [&](const segment_data& s, std::size_t offset, std::uint64_t after,
                   const std::string& why) -> boost::system::result<recovered_journal> {
@@ -228,7 +284,8 @@ boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const
 }
 
 boost::system::error_code read_journal(fs::file_system& fs, const std::string& dir, recovered_journal& journal,
-                                       const record_visitor& visit, std::string& detail) {
+                                       const record_visitor& visit, std::string& detail,
+                                       const std::function<boost::system::error_code()>& segment_done) {
   segment_buffer& buffer = journal.buffer;
   journal.voided = 0;
   segment_scan scan;  // its record vector is reused from segment to segment
@@ -252,6 +309,9 @@ boost::system::error_code read_journal(fs::file_system& fs, const std::string& d
       }
       const std::string_view payload(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
       if (auto ec = visit(r.header.lsn, r.header.type, payload)) return ec;
+    }
+    if (segment_done) {
+      if (auto ec = segment_done()) return ec;
     }
   }
   buffer.release();

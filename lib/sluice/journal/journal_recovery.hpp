@@ -104,9 +104,12 @@ using record_visitor =
 // Pass two: hands every record of `journal.plan` outside the void ranges to `visit`. A segment
 // that reads differently from pass one (it cannot, while the directory is locked) is
 // errc::journal_corrupt.
-[[nodiscard]] boost::system::error_code read_journal(fs::file_system& fs, const std::string& dir,
-                                                     recovered_journal& journal, const record_visitor& visit,
-                                                     std::string& detail);
+// `segment_done`, when given, runs after the last record of each segment was visited and before
+// the buffer is read over: a visitor that keeps payload views past its call (handing them to
+// another thread) waits there until they are consumed; an error from it ends the replay.
+[[nodiscard]] boost::system::error_code read_journal(
+    fs::file_system& fs, const std::string& dir, recovered_journal& journal, const record_visitor& visit,
+    std::string& detail, const std::function<boost::system::error_code()>& segment_done = {});
 
 // Both, with the records collected in `records`.
 [[nodiscard]] boost::system::result<recovered_journal> recover(fs::file_system& fs, const std::string& dir,
