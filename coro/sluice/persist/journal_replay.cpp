@@ -148,8 +148,17 @@ class handoff {
   boost::system::error_code result_;
 };
 
-std::string undecodable_note(std::uint64_t lsn) {
-  return "journal record " + std::to_string(lsn) + " has a valid CRC but an undecodable payload";
+// A CRC-valid record that does not decode, met by either thread: the replay fails (detail names
+// it) or, salvaging, the record is skipped and noted.
+boost::system::error_code undecodable(std::uint64_t lsn, bool salvage, std::string& detail,
+                                      std::vector<std::pair<std::uint64_t, std::string>>& notes) {
+  std::string why = "journal record " + std::to_string(lsn) + " has a valid CRC but an undecodable payload";
+  if (!salvage) {
+    detail = std::move(why);
+    return make_error_code(errc::journal_corrupt);
+  }
+  notes.emplace_back(lsn, std::move(why));
+  return {};
 }
 
 }  // namespace
@@ -205,11 +214,7 @@ boost::system::error_code replay_journal(fs::file_system& files, const std::stri
                        current.decoded.emplace_back(std::piecewise_construct, std::forward_as_tuple(lsn),
                                                     std::forward_as_tuple(std::in_place_index<1>, std::move(e)));
                      })) {
-        if (!salvage) {
-          reader_detail = undecodable_note(lsn);
-          return make_error_code(errc::journal_corrupt);
-        }
-        reader_notes.emplace_back(lsn, undecodable_note(lsn));
+        if (auto ec = undecodable(lsn, salvage, reader_detail, reader_notes)) return ec;
       } else {
         ++decoded_by_reader;
       }
@@ -252,12 +257,8 @@ boost::system::error_code replay_journal(fs::file_system& files, const std::stri
           ++decoded_by_applier;
           continue;
         }
-        if (!salvage) {
-          applier_detail = undecodable_note(r.lsn);
-          applier_error = make_error_code(errc::journal_corrupt);
-          break;
-        }
-        applier_notes.emplace_back(r.lsn, undecodable_note(r.lsn));
+        applier_error = undecodable(r.lsn, salvage, applier_detail, applier_notes);
+        if (applier_error) break;
       }
       link.raw_consumed();
       if (applier_error) {

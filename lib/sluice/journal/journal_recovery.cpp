@@ -13,6 +13,7 @@
 #include <span>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 namespace sluice::journal {
 
@@ -137,12 +138,10 @@ boost::system::result<recovered_journal> scan_journal(fs::file_system& fs, const
       }
       s.has_records = !work.records.empty();
       part.records = work.records.size();
-      // Everything but the records (spans into the buffer, which the next segment overwrites).
-      s.scan.header = work.header;
-      s.scan.durable_end = work.durable_end;
-      s.scan.next_lsn = work.next_lsn;
-      s.scan.torn = std::move(work.torn);
-      s.scan.corrupt = std::move(work.corrupt);
+      // Everything but the records (spans into the buffer, which the next segment overwrites;
+      // their vector goes back to `work` for the next scan).
+      std::swap(s.scan, work);
+      std::swap(s.scan.records, work.records);
     }
   };
   {

@@ -8,10 +8,7 @@ namespace sluice::journal {
 
 void journal_state::index_pending() {
   if (indexed_ == slots_.size()) return;
-  if (reserved_ > 0) {
-    index_.reserve(reserved_);
-    reserved_ = 0;
-  }
+  if (index_.empty()) index_.reserve(slots_.capacity());  // what reserve() asked for, if it did
   // Every slot not yet indexed is live (erase() indexes first) and its id is new (load() checked).
   for (; indexed_ < slots_.size(); ++indexed_)
     index_.emplace(slots_[indexed_].m->id, static_cast<std::uint32_t>(indexed_));
@@ -29,11 +26,7 @@ durable_message* journal_state::find(const message_id& id) {
 
 void journal_state::reserve(std::size_t more) {
   slots_.reserve(slots_.size() + more);
-  if (indexed_ == 0 && index_.empty()) {
-    reserved_ = slots_.size() + more;  // the index may never be needed
-  } else {
-    index_.reserve(size() + more);
-  }
+  if (!index_.empty()) index_.reserve(size() + more);  // else reserved when first built, if ever
 }
 
 void journal_state::erase(const message_id& id) {
@@ -224,7 +217,6 @@ recovered_state journal_state::take() {
   slots_ = std::vector<durable_message>();
   index_.clear();
   indexed_ = 0;
-  reserved_ = 0;
   ended_ = 0;
   contradictions_ = 0;
   return out;

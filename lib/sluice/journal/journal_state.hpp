@@ -85,9 +85,8 @@ class journal_state {
   // index would.
   std::vector<durable_message> slots_;
   boost::unordered_flat_map<message_id, std::uint32_t, message_id_hash> index_;
-  std::size_t indexed_ = 0;   // slots_[0, indexed_) are in the index (the live ones)
-  std::size_t reserved_ = 0;  // what reserve() asked for, given to the index when it is first built
-  std::size_t ended_ = 0;     // slots whose message ended
+  std::size_t indexed_ = 0;  // slots_[0, indexed_) are in the index (the live ones)
+  std::size_t ended_ = 0;    // slots whose message ended
   std::uint64_t contradictions_ = 0;
   message_id largest_;
 };

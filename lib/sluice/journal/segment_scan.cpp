@@ -33,12 +33,10 @@ segment_scan scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t exp
 }
 
 void scan_segment(std::span<const std::uint8_t> bytes, std::uint64_t expected_first_lsn, bool last, segment_scan& out) {
-  out.records.clear();
-  out.header.reset();
-  out.durable_end = 0;
-  out.next_lsn = 0;
-  out.torn.reset();
-  out.corrupt.reset();
+  std::vector<scanned_record> records = std::move(out.records);  // only its capacity is kept
+  records.clear();
+  out = segment_scan{};
+  out.records = std::move(records);
   auto fail = [&](std::size_t offset, std::uint64_t after, std::string why) {
     out.corrupt = corruption{offset, after, std::move(why)};
   };

@@ -172,7 +172,6 @@ void snapshot_keeper::add(std::uint64_t lsn, const journal::event& e) { add(lsn,
 
 void snapshot_keeper::add(std::uint64_t lsn, journal::event&& e) {
   if (auto* enq = std::get_if<journal::enqueue_event>(&e)) {
-    if (lsn <= deltas_[0].last_lsn() && lsn <= deltas_[1].last_lsn()) return;
     add(lsn, journal::enqueued(lsn, std::move(*enq)));
     return;
   }
