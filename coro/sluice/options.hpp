@@ -85,6 +85,12 @@ struct persistence_options {
   // The journal keeps this much of its segment zero-filled ahead of the written end, so a commit's
   // fdatasync writes data blocks only (no file size to commit): a third faster here. 0 = append.
   std::uint64_t preallocate_bytes = 4ULL << 20;
+  // A handler starts once its checkout is noted in <data_dir>/CHECKOUTS, a 256 KiB file mapped
+  // into locked memory (a store, no system call), instead of once the journal's writer thread has
+  // written the checkout record: a process crash keeps both alike (docs/design.md, "Checkouts").
+  // Off, or when the file cannot be mapped and locked (RLIMIT_MEMLOCK; logged), every delivery
+  // waits for its checkout record to be written.
+  bool checkout_ledger = true;
   // On journal corruption, start with what precedes it (logged, with what was lost) instead of
   // failing with errc::journal_corrupt.
   bool salvage = false;

@@ -63,6 +63,9 @@ struct worker_pool::worker {
   delivery_lease lease;              // the running delivery's deadlines, shared with the monitor
   delivery_stats stats;
   random_source random{0};  // retry jitter; seeded per worker from engine_options::random_seed
+  // Where this worker notes its checkouts (strand-local; taken at the first delivery, released
+  // with the worker). Empty without a ledger or when every slot is taken.
+  std::optional<journal::checkout_ledger::slot> ledger_slot;
   std::list<std::unique_ptr<worker>>::iterator self;
 };
 
@@ -323,6 +326,20 @@ asio::awaitable<void> worker_pool::run(worker* w) {
   }
 }
 
+bool worker_pool::note_checkout(persist::durable_store& store, worker& w, const message& m) {
+  journal::checkout_ledger* ledger = store.ledger();
+  if (ledger == nullptr) return false;
+  if (!w.ledger_slot) {
+    auto slot = ledger->acquire();
+    if (!slot) return false;
+    w.ledger_slot.emplace(std::move(*slot));
+  }
+  const journal::checkout_event checkout{m.id, m.attempt, m.lease_epoch};
+  w.ledger_slot->note(checkout);
+  store.record(checkout);
+  return true;
+}
+
 asio::awaitable<bool> worker_pool::journal_checkout(persist::durable_store& store, const message& m) {
   const journal::checkout_event checkout{m.id, m.attempt, m.lease_epoch};
   if (!store.syncs()) {
@@ -355,7 +372,7 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
     // down still has this attempt counted, and reaches the dead-letter queue after max_retries.
     // Written, not synced: a process crash keeps what the kernel was given, and a message cannot
     // cause a power loss (which may leave this attempt uncounted: docs/design.md, "Checkouts").
-    if (!co_await journal_checkout(*store, *m)) {
+    if (!note_checkout(*store, *w, *m) && !co_await journal_checkout(*store, *m)) {
       --m->attempt;
       --m->lease_epoch;
       stats.busy.store(false, std::memory_order_relaxed);

@@ -71,7 +71,10 @@ class worker_pool {
   // Runs one message; `started` is when the worker took it. Returns when the handler finished:
   // the finish time, or nullopt when the delivery had been revoked (the worker then exits).
   boost::asio::awaitable<std::optional<sys_time>> deliver(worker* w, std::unique_ptr<message> m, sys_time started);
-  // Records m's checkout (and, in fsync mode, waits until it is durable); false if it failed.
+  // Notes m's checkout in w's slot of the checkout ledger and records it, fire and forget (a
+  // process crash from here on still counts the attempt); false without a ledger slot.
+  bool note_checkout(persist::durable_store& store, worker& w, const message& m);
+  // Records m's checkout and, in fsync mode, waits until it is written; false if that failed.
   boost::asio::awaitable<bool> journal_checkout(persist::durable_store& store, const message& m);
   // Raises the cancellation of w's delivery `epoch` (0 = whatever runs) on w's strand.
   void post_cancel_locked(const worker& w, std::uint64_t epoch);

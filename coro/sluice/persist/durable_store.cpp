@@ -2,6 +2,7 @@
 #include "sluice/persist/durable_store.hpp"
 
 #include "sluice/error.hpp"
+#include "sluice/journal/checkout_ledger.hpp"
 #include "sluice/journal/journal_recovery.hpp"
 #include "sluice/persist/journal_replay.hpp"
 #include "sluice/snapshot/snapshot_keeper.hpp"
@@ -160,20 +161,6 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
   if (auto ec = replay_journal(files, journal_dir, *recovered, options.salvage, replay, summary.notes, detail)) {
     return ec;
   }
-  state = rebuilt.take();
-  summary.records = replayed;
-  summary.snapshot_rows = from_snapshot.rows;
-  summary.snapshot_lsn = from_snapshot.covered_lsn;
-  summary.ready = state.ready.size();
-  summary.scheduled = state.scheduled.size();
-  summary.in_flight = state.in_flight.size();
-  summary.dead = state.dead.size();
-  summary.notes.insert(summary.notes.end(), recovered->notes.begin(), recovered->notes.end());
-  for (const auto& u : recovered->unreadable) summary.notes.push_back("salvage: not recovered: " + u);
-  if (state.contradictions > 0) {
-    summary.notes.push_back(std::to_string(state.contradictions) + " journal events named unknown messages");
-  }
-
   journal::writer_options wo;
   wo.dir = journal_dir;
   wo.segment_bytes = options.segment_bytes;
@@ -193,6 +180,47 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
                             std::to_string(keeper->covered_lsn()) + "): continuing after it");
     next_lsn = keeper->covered_lsn() + 1;
   }
+  // Checkouts a crashed process noted in its ledger but never got into the journal: applied now,
+  // and journaled as the new journal's first records (at the LSNs they were applied at). Their
+  // slots stay held until those records are written, so no new checkout overwrites them first.
+  std::vector<journal::checkout_event> carried;
+  std::vector<std::uint32_t> carried_slots;
+  if (options.checkout_ledger) {
+    std::vector<journal::ledger_entry> left;
+    std::string note;
+    std::string why;
+    auto ledger = journal::checkout_ledger::open(files, dir + "/CHECKOUTS", *instance, left, note, why);
+    if (!note.empty()) summary.notes.push_back(note);
+    if (ledger) {
+      store->ledger_ = std::move(*ledger);
+    } else {
+      summary.notes.push_back(why + ": checkouts wait until their journal record is written");
+    }
+    for (const auto& e : left) {
+      if (!rebuilt.apply_if_newer(next_lsn + carried.size(), e.checkout)) continue;
+      carried.push_back(e.checkout);
+      carried_slots.push_back(e.slot);
+      if (store->ledger_) store->ledger_->hold(e.slot);
+    }
+    if (!carried.empty()) {
+      summary.notes.push_back(std::to_string(carried.size()) +
+                              " checkouts were in the checkout ledger only (their attempts are counted)");
+    }
+  }
+  state = rebuilt.take();
+  summary.records = replayed;
+  summary.snapshot_rows = from_snapshot.rows;
+  summary.snapshot_lsn = from_snapshot.covered_lsn;
+  summary.ready = state.ready.size();
+  summary.scheduled = state.scheduled.size();
+  summary.in_flight = state.in_flight.size();
+  summary.dead = state.dead.size();
+  summary.notes.insert(summary.notes.end(), recovered->notes.begin(), recovered->notes.end());
+  for (const auto& u : recovered->unreadable) summary.notes.push_back("salvage: not recovered: " + u);
+  if (state.contradictions > 0) {
+    summary.notes.push_back(std::to_string(state.contradictions) + " journal events named unknown messages");
+  }
+
   group_commit::durable_sink sink;
   if (keeper) {
     snapshot_schedule schedule;
@@ -204,6 +232,17 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     sink = [s = store->snapshots_.get()](durable_batch&& batch) { s->feed(std::move(batch)); };
   }
   store->commit_ = std::make_unique<group_commit>(files, wo, next_lsn, std::move(ex), std::move(sink));
+  for (std::size_t k = 0; k < carried.size(); ++k) {
+    done_handler done = store->forget_handler();
+    if (k + 1 == carried.size() && store->ledger_) {
+      done = [ledger = store->ledger_, slots = std::move(carried_slots), forget = std::move(done)](
+                 error_code ec, std::uint64_t lsn) mutable {
+        if (!ec) ledger->unhold(slots);  // else their entries stay the only record: keep them held
+        forget(ec, lsn);
+      };
+    }
+    store->commit_->submit_event(carried[k], std::move(done), completes::written);
+  }
   summary.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return store;
 }

@@ -15,6 +15,7 @@
 // Thread-safety: record*() from any thread; open() and stop() from one.
 #pragma once
 
+#include "sluice/journal/checkout_ledger.hpp"
 #include "sluice/journal/journal_state.hpp"
 #include "sluice/journal/record_codec.hpp"
 #include "sluice/log.hpp"
@@ -78,6 +79,9 @@ class durable_store {
   void snapshot(snapshotter::done_handler done);
   [[nodiscard]] sluice::snapshot_stats snapshot_stats() const;
 
+  // The checkout ledger (persistence_options::checkout_ledger), or null: deliveries then wait for
+  // their checkout record to be written.
+  [[nodiscard]] journal::checkout_ledger* ledger() const noexcept { return ledger_.get(); }
   [[nodiscard]] bool syncs() const noexcept { return mode_ == durability::fsync; }
   [[nodiscard]] std::uint64_t failures() const noexcept { return failures_->load(std::memory_order_relaxed); }
   [[nodiscard]] group_commit_stats stats() const { return commit_->stats(); }
@@ -89,6 +93,7 @@ class durable_store {
 
   durability mode_ = durability::fsync;
   std::unique_ptr<fs::dir_lock> lock_;
+  std::shared_ptr<journal::checkout_ledger> ledger_;
   std::unique_ptr<snapshotter> snapshots_;  // declared before commit_: destroyed after the writer that feeds it
   std::unique_ptr<group_commit> commit_;
   std::shared_ptr<std::atomic<std::uint64_t>> failures_ = std::make_shared<std::atomic<std::uint64_t>>(0);

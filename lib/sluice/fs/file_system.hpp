@@ -21,6 +21,19 @@ namespace sluice::fs {
 
 using boost::system::error_code;
 
+// A file's bytes mapped shared and writable (fs::file::map_shared). Stores must go through
+// std::atomic_ref on the words (the memory may be read by another thread, or by a simulated
+// disk's image). What is stored survives a crash of the process, like a write(): the kernel has
+// it. Only a power loss can lose it (nothing syncs a mapping). Unmapped on destruction.
+class shared_mapping {
+ public:
+  virtual ~shared_mapping() = default;
+  [[nodiscard]] std::span<std::uint64_t> words() const noexcept { return words_; }
+
+ protected:
+  std::span<std::uint64_t> words_;
+};
+
 class file {
  public:
   virtual ~file() = default;
@@ -34,6 +47,13 @@ class file {
   virtual error_code start_writeback(std::uint64_t /*offset*/, std::uint64_t /*length*/) { return {}; }
   virtual error_code truncate(std::uint64_t size) = 0;
   [[nodiscard]] virtual boost::system::result<std::uint64_t> size() = 0;
+  // Maps the first `bytes` (a multiple of 8; the file is at least that long) shared and
+  // writable, locked in memory so that a store never faults (and a failing disk cannot turn into
+  // SIGBUS). The file object may be destroyed before the mapping. Errors: ENOMEM/EPERM when the
+  // memory cannot be locked (RLIMIT_MEMLOCK), operation_not_supported by default.
+  [[nodiscard]] virtual boost::system::result<std::unique_ptr<shared_mapping>> map_shared(std::size_t /*bytes*/) {
+    return boost::system::errc::make_error_code(boost::system::errc::operation_not_supported);
+  }
 };
 
 enum class open_mode : std::uint8_t {

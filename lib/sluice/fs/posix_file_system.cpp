@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,20 @@ namespace sluice::fs {
 namespace {
 
 error_code last_error() { return {errno, boost::system::system_category()}; }
+
+class posix_mapping final : public shared_mapping {
+ public:
+  posix_mapping(void* base, std::size_t bytes) noexcept : base_(base), bytes_(bytes) {
+    words_ = std::span<std::uint64_t>(static_cast<std::uint64_t*>(base), bytes / sizeof(std::uint64_t));
+  }
+  ~posix_mapping() override { ::munmap(base_, bytes_); }
+  posix_mapping(const posix_mapping&) = delete;
+  posix_mapping& operator=(const posix_mapping&) = delete;
+
+ private:
+  void* base_;
+  std::size_t bytes_;
+};
 
 class posix_file final : public file {
  public:
@@ -68,6 +83,18 @@ class posix_file final : public file {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) return last_error();
     return static_cast<std::uint64_t>(st.st_size);
+  }
+
+  boost::system::result<std::unique_ptr<shared_mapping>> map_shared(std::size_t bytes) override {
+    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (base == MAP_FAILED) return last_error();
+    // Locked: the pages stay resident, so no store ever faults on a page the disk must read back.
+    if (::mlock(base, bytes) != 0) {
+      const error_code ec = last_error();
+      ::munmap(base, bytes);
+      return ec;
+    }
+    return std::unique_ptr<shared_mapping>(std::make_unique<posix_mapping>(base, bytes));
   }
 
  private:

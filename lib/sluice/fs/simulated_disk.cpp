@@ -4,7 +4,10 @@
 #include "sluice/error.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <cstring>
 #include <random>
 
 namespace sluice::fs {
@@ -23,7 +26,24 @@ struct inode {
   std::vector<std::uint8_t> durable;  // what a power loss leaves
   std::vector<extent> unsynced;       // writes since the last sync
   std::vector<extent> lost;           // dropped by a failed sync (fsyncgate): never becomes durable
+  // While mapped (map_shared): the words stores go to. fold() copies them into `current` as an
+  // unsynced write before anything reads `current`.
+  std::shared_ptr<std::vector<std::uint64_t>> mapped;
 };
+
+// Copies a mapping's words into what reads see (unsynced, like the pages of a real mapping).
+void fold(inode& i) {
+  if (!i.mapped) return;
+  const std::size_t bytes = i.mapped->size() * sizeof(std::uint64_t);
+  if (i.current.size() < bytes) i.current.resize(bytes);
+  for (std::size_t w = 0; w < i.mapped->size(); ++w) {
+    const std::uint64_t v = std::atomic_ref<std::uint64_t>((*i.mapped)[w]).load(std::memory_order_relaxed);
+    std::memcpy(i.current.data() + w * sizeof v, &v, sizeof v);
+  }
+  if (i.unsynced.empty() || i.unsynced.back().offset != 0 || i.unsynced.back().length != bytes) {
+    i.unsynced.push_back({0, bytes});
+  }
+}
 
 using entries = std::map<std::string, std::shared_ptr<inode>>;
 
@@ -64,12 +84,19 @@ struct simulated_disk::state {
   std::optional<std::uint64_t> crash_op;
   bool dead = false;
   std::shared_ptr<std::map<std::string, directory>> frozen;  // the disk at the crash
+  // hold_writes(): writes to matching paths wait (outside `mutex`) until release_writes().
+  std::mutex hold_mutex;
+  std::condition_variable held;
+  std::string hold_path;  // empty: nothing held (under hold_mutex)
 
   // Counts an operation and decides whether it fails. Locked by the caller.
   error_code check(op_kind kind, const std::string& path) {
     ++ops;
     if (dead) return sys(EIO);
     if (crash_op && ops >= *crash_op) {
+      for (auto& [path, d] : dirs) {
+        for (auto& [name, i] : d.current) fold(*i);
+      }
       frozen = std::make_shared<std::map<std::string, directory>>(deep_copy(dirs));
       dead = true;
       return sys(EIO);
@@ -86,7 +113,10 @@ struct simulated_disk::state {
     std::map<const inode*, std::shared_ptr<inode>> copies;
     auto copy_of = [&](const std::shared_ptr<inode>& i) {
       auto& c = copies[i.get()];
-      if (!c) c = std::make_shared<inode>(*i);
+      if (!c) {
+        c = std::make_shared<inode>(*i);
+        c->mapped.reset();  // the copy is a disk image, not the live mapping
+      }
       return c;
     };
     std::map<std::string, directory> out;
@@ -113,11 +143,23 @@ class sim_file final : public file {
       : s_(std::move(s)), i_(std::move(i)), writable_(writable), path_(std::move(path)) {}
 
   error_code write_at(std::uint64_t offset, std::span<const std::uint8_t> data) override {
+    {
+      std::unique_lock hold(s_->hold_mutex);
+      s_->held.wait(hold, [&] { return s_->hold_path.empty() || path_.find(s_->hold_path) == std::string::npos; });
+    }
     std::lock_guard lock(s_->mutex);
     if (!writable_) return sys(EBADF);
     if (auto ec = s_->check(op_kind::write, path_)) return ec;
+    fold(*i_);
     if (i_->current.size() < offset + data.size()) i_->current.resize(offset + data.size());
     std::copy(data.begin(), data.end(), i_->current.begin() + static_cast<std::ptrdiff_t>(offset));
+    if (i_->mapped) {  // the mapping sees the write too
+      for (std::size_t w = offset / 8; w < i_->mapped->size() && w * 8 < offset + data.size(); ++w) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, i_->current.data() + w * 8, sizeof v);
+        std::atomic_ref<std::uint64_t>((*i_->mapped)[w]).store(v, std::memory_order_relaxed);
+      }
+    }
     i_->unsynced.push_back({offset, data.size()});
     std::erase_if(i_->lost,
                   [&](const extent& e) { return e.offset < offset + data.size() && offset < e.offset + e.length; });
@@ -128,6 +170,7 @@ class sim_file final : public file {
     std::lock_guard lock(s_->mutex);
     got = 0;
     if (auto ec = s_->check(op_kind::read, path_)) return ec;
+    fold(*i_);
     if (offset >= i_->current.size()) return {};
     got = std::min<std::size_t>(out.size(), i_->current.size() - offset);
     std::copy_n(i_->current.begin() + static_cast<std::ptrdiff_t>(offset), got, out.begin());
@@ -143,6 +186,7 @@ class sim_file final : public file {
       }
       return ec;
     }
+    fold(*i_);
     std::vector<std::uint8_t> next = i_->current;
     for (const auto& e : i_->lost) {  // dropped pages keep what the disk had
       for (std::uint64_t b = e.offset; b < e.offset + e.length && b < next.size(); ++b) {
@@ -158,6 +202,7 @@ class sim_file final : public file {
     std::lock_guard lock(s_->mutex);
     if (!writable_) return sys(EBADF);
     if (auto ec = s_->check(op_kind::truncate, path_)) return ec;
+    if (i_->mapped) return sys(EBUSY);  // the model's simplification: a mapped file keeps its size
     i_->current.resize(size);
     return {};
   }
@@ -168,12 +213,47 @@ class sim_file final : public file {
     return i_->current.size();
   }
 
+  boost::system::result<std::unique_ptr<shared_mapping>> map_shared(std::size_t bytes) override;
+
  private:
   std::shared_ptr<simulated_disk::state> s_;
   std::shared_ptr<inode> i_;
   bool writable_;
   std::string path_;  // as opened: fault rules may select by path
 };
+
+// One mapping per file at a time (the model's simplification); it outlives the file object.
+class sim_mapping final : public shared_mapping {
+ public:
+  sim_mapping(std::shared_ptr<simulated_disk::state> s, std::shared_ptr<inode> i)
+      : s_(std::move(s)), i_(std::move(i)), words_of_(i_->mapped) {
+    words_ = std::span<std::uint64_t>(*words_of_);
+  }
+  ~sim_mapping() override {
+    std::lock_guard lock(s_->mutex);
+    fold(*i_);
+    i_->mapped.reset();
+  }
+  sim_mapping(const sim_mapping&) = delete;
+  sim_mapping& operator=(const sim_mapping&) = delete;
+
+ private:
+  std::shared_ptr<simulated_disk::state> s_;
+  std::shared_ptr<inode> i_;
+  std::shared_ptr<std::vector<std::uint64_t>> words_of_;
+};
+
+boost::system::result<std::unique_ptr<shared_mapping>> sim_file::map_shared(std::size_t bytes) {
+  std::lock_guard lock(s_->mutex);
+  if (!writable_ || bytes % 8 != 0) return sys(EINVAL);
+  if (s_->dead) return sys(EIO);
+  if (i_->mapped) return sys(EBUSY);
+  if (i_->current.size() < bytes) return sys(EINVAL);  // mmap would map past the end (SIGBUS)
+  auto words = std::make_shared<std::vector<std::uint64_t>>(bytes / 8);
+  std::memcpy(words->data(), i_->current.data(), bytes);
+  i_->mapped = std::move(words);
+  return std::unique_ptr<shared_mapping>(std::make_unique<sim_mapping>(s_, i_));
+}
 
 class sim_lock final : public dir_lock {
  public:
@@ -305,8 +385,26 @@ std::uint64_t simulated_disk::operations() const {
   return state_->ops;
 }
 
+void simulated_disk::hold_writes(std::string path_contains) {
+  std::lock_guard lock(state_->hold_mutex);
+  state_->hold_path = std::move(path_contains);
+}
+
+void simulated_disk::release_writes() {
+  {
+    std::lock_guard lock(state_->hold_mutex);
+    state_->hold_path.clear();
+  }
+  state_->held.notify_all();
+}
+
 std::unique_ptr<simulated_disk> simulated_disk::image(damage model, std::uint64_t seed) const {
   std::lock_guard lock(state_->mutex);
+  if (!state_->frozen) {
+    for (auto& [path, d] : state_->dirs) {
+      for (auto& [name, i] : d.current) fold(*i);
+    }
+  }
   const auto& source = state_->frozen ? *state_->frozen : state_->dirs;
   std::mt19937_64 rng(seed);
   auto out = std::make_unique<simulated_disk>();
@@ -366,6 +464,7 @@ std::optional<std::vector<std::uint8_t>> simulated_disk::contents(const std::str
   if (d == state_->dirs.end()) return std::nullopt;
   auto it = d->second.current.find(name);
   if (it == d->second.current.end()) return std::nullopt;
+  fold(*it->second);
   return it->second->current;
 }
 

@@ -4,7 +4,8 @@
 // damage models below. Faults: fail the n-th operation of a kind with an errno, once or from then
 // on; an fsyncgate mode where a failed sync drops the dirty pages and the next sync "succeeds";
 // and crash_at(n): from the n-th operation on, the disk is dead (every call fails with EIO) and
-// crash_image() is the power loss at that moment.
+// crash_image() is the power loss at that moment. A mapped file (map_shared) keeps its stores in
+// memory the image folds in as unsynced writes: a process crash keeps them, a power loss may not.
 // Thread-safety: every member locks one mutex; files share it.
 #pragma once
 
@@ -59,6 +60,10 @@ class simulated_disk final : public file_system {
   void crash_at(std::uint64_t n);
   [[nodiscard]] bool crashed() const;
   [[nodiscard]] std::uint64_t operations() const;  // operations so far
+  // Writes to paths containing `path_contains` wait until release_writes(): a writer thread that
+  // has not got to them yet, frozen (a process-crash image() taken meanwhile lacks them).
+  void hold_writes(std::string path_contains);
+  void release_writes();
 
   // What survives a power loss now (or at the crash, if crash_at fired), under `model`.
   [[nodiscard]] std::unique_ptr<simulated_disk> image(damage model, std::uint64_t seed) const;

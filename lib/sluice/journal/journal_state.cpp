@@ -14,14 +14,16 @@ void journal_state::index_pending() {
     index_.emplace(slots_[indexed_].m->id, static_cast<std::uint32_t>(indexed_));
 }
 
-durable_message* journal_state::find(const message_id& id) {
+durable_message* journal_state::lookup(const message_id& id) {
   index_pending();
   auto it = index_.find(id);
-  if (it == index_.end()) {
-    ++contradictions_;
-    return nullptr;
-  }
-  return &slots_[it->second];
+  return it == index_.end() ? nullptr : &slots_[it->second];
+}
+
+durable_message* journal_state::find(const message_id& id) {
+  durable_message* d = lookup(id);
+  if (d == nullptr) ++contradictions_;
+  return d;
 }
 
 void journal_state::reserve(std::size_t more) {
@@ -50,6 +52,13 @@ void journal_state::compact() {
   ended_ = 0;
   for (std::size_t i = 0; i < slots_.size(); ++i) index_[slots_[i].m->id] = static_cast<std::uint32_t>(i);
   indexed_ = slots_.size();
+}
+
+bool journal_state::apply_if_newer(std::uint64_t lsn, const checkout_event& c) {
+  durable_message* d = lookup(c.id);  // a finished message is no contradiction here
+  if (d == nullptr || d->place == message_place::dead || c.lease_epoch <= d->m->lease_epoch) return false;
+  apply_to(*d, lsn, event{c});
+  return true;
 }
 
 void apply_to(durable_message& d, std::uint64_t lsn, const event& e) {

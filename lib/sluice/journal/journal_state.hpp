@@ -63,6 +63,10 @@ class journal_state {
   void load(durable_message d);
   void apply(std::uint64_t lsn, const event& e);
   void apply(std::uint64_t lsn, event&& e);         // moves an enqueued message in
+  // A checkout the journal may not have (checkout_ledger.hpp): applied at `lsn` only when its
+  // message is live, not dead-lettered, and the checkout's lease epoch is above the message's
+  // (its record was lost). True when applied.
+  bool apply_if_newer(std::uint64_t lsn, const checkout_event& c);
   [[nodiscard]] recovered_state recovered() const;  // a copy
   [[nodiscard]] recovered_state take();             // moves the messages out; the state is empty after
   [[nodiscard]] std::size_t size() const noexcept { return slots_.size() - ended_; }
@@ -71,7 +75,8 @@ class journal_state {
   void reserve(std::size_t more);
 
  private:
-  durable_message* find(const message_id& id);
+  durable_message* lookup(const message_id& id);
+  durable_message* find(const message_id& id);  // counts a contradiction when it is not there
   void erase(const message_id& id);
   void compact();
   void index_pending();
