@@ -214,6 +214,54 @@ BOOST_AUTO_TEST_CASE(a_message_that_kills_the_process_on_every_attempt_is_dead_l
   BOOST_TEST(letters[0].envelope.attempt == 3U);
 }
 
+BOOST_AUTO_TEST_CASE(a_handler_that_kills_the_process_before_its_checkout_is_written_has_its_attempt_counted) {
+  // The handler starts once its checkout is noted in the checkout ledger, before the journal's
+  // writer thread has written the checkout record. Here the writer is held whenever the handler
+  // runs, so no crash image has a checkout record at all: only the ledger counts the attempts,
+  // and the poison message still reaches the dead-letter queue after max_retries.
+  const auto no_workers = [](sluice::engine_options& o) { o.default_queue.min_workers = 0; };
+  // Starts a process on `from`, runs message 7 with the journal's writes held, and returns the
+  // image of the process dying in 7's handler.
+  const auto die_in_handler = [&](sluice::fs::simulated_disk& from, bool first, std::uint32_t attempt) {
+    std::unique_ptr<sluice::fs::simulated_disk> image;
+    node n(from, sluice::durability::fsync, /*max_retries=*/2, no_workers);
+    BOOST_REQUIRE(!n.start());
+    if (first) {
+      BOOST_REQUIRE(!n.enqueue(7));
+      BOOST_REQUIRE(!n.enqueue(8));  // behind 7 (one worker): never started
+    }
+    n.hang = {7};
+    n.on_start = [&](int id) {
+      if (id != 7 || image) return;
+      image = from.image(sluice::fs::damage::process_crash, attempt);
+      from.release_writes();
+    };
+    from.hold_writes("/data/journal/");
+    BOOST_REQUIRE(!n.eng->scale("jobs", 1));
+    for (int i = 0; i < 100'000 && !image; ++i) {
+      n.ioc.restart();
+      n.ioc.poll();
+    }
+    from.release_writes();
+    BOOST_REQUIRE(image);
+    BOOST_TEST(n.runs[7] == (std::vector<std::uint32_t>{attempt}), boost::test_tools::per_element());
+    BOOST_TEST(!n.runs.contains(8));
+    return image;
+  };
+  auto disk = new_disk();
+  auto image = die_in_handler(*disk, true, 1);
+  for (std::uint32_t attempt = 2; attempt <= 3; ++attempt) image = die_in_handler(*image, false, attempt);
+  node last(*image, sluice::durability::fsync, 2);
+  BOOST_REQUIRE(!last.start());
+  last.settle();
+  BOOST_TEST(!last.runs.contains(7));  // three attempts spent: not run a fourth time
+  const auto letters = last.eng->dead_letters();
+  BOOST_REQUIRE(letters.size() == 1U);
+  BOOST_TEST(letters[0].cause.error_type == "sluice::process_crash");
+  BOOST_TEST(letters[0].envelope.attempt == 3U);
+  BOOST_TEST(last.runs[8].size() == 1U);
+}
+
 BOOST_AUTO_TEST_CASE(a_power_loss_during_handlers_loses_no_message_and_at_most_the_running_attempt) {
   // The handler starts once its checkout is written, not synced: a power loss at that moment may
   // leave the running attempt uncounted (never more than that one), and never loses a message

@@ -232,16 +232,19 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     sink = [s = store->snapshots_.get()](durable_batch&& batch) { s->feed(std::move(batch)); };
   }
   store->commit_ = std::make_unique<group_commit>(files, wo, next_lsn, std::move(ex), std::move(sink));
-  for (std::size_t k = 0; k < carried.size(); ++k) {
+  if (!carried.empty()) {
+    for (std::size_t k = 0; k + 1 < carried.size(); ++k) {
+      store->commit_->submit_event(carried[k], store->forget_handler(), completes::written);
+    }
     done_handler done = store->forget_handler();
-    if (k + 1 == carried.size() && store->ledger_) {
+    if (store->ledger_) {  // records complete in order: the last one written means all are
       done = [ledger = store->ledger_, slots = std::move(carried_slots), forget = std::move(done)](
                  error_code ec, std::uint64_t lsn) mutable {
         if (!ec) ledger->unhold(slots);  // else their entries stay the only record: keep them held
         forget(ec, lsn);
       };
     }
-    store->commit_->submit_event(carried[k], std::move(done), completes::written);
+    store->commit_->submit_event(carried.back(), std::move(done), completes::written);
   }
   summary.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return store;

@@ -53,7 +53,7 @@ checkout_ledger::slot::~slot() {
 void checkout_ledger::slot::note(const checkout_event& c) noexcept {
   const std::uint32_t half = half_;
   half_ ^= 1U;
-  std::uint64_t* e = ledger_->map_->words().data() + (std::size_t{index_} + 1) * words_per_line + half * 4;
+  std::uint64_t* e = ledger_->map_->words().data() + (std::size_t{index_} + 1) * words_per_line + std::size_t{half} * 4;
   const std::uint64_t last = std::uint64_t{c.attempt} | (std::uint64_t{entry_crc(index_, half, c)} << 32);
   std::atomic_ref<std::uint64_t>(e[0]).store(c.id.hi, std::memory_order_relaxed);
   std::atomic_ref<std::uint64_t>(e[1]).store(c.id.lo, std::memory_order_relaxed);
@@ -66,7 +66,7 @@ void checkout_ledger::slot::note(const checkout_event& c) noexcept {
 }
 
 std::optional<std::vector<ledger_entry>> checkout_ledger::read(std::span<const std::uint8_t> bytes,
-                                                                const instance_id& instance, std::string& why) {
+                                                               const instance_id& instance, std::string& why) {
   if (bytes.size() < line_bytes) {
     why = "it is " + std::to_string(bytes.size()) + " bytes long";
     return std::nullopt;
@@ -89,7 +89,7 @@ std::optional<std::vector<ledger_entry>> checkout_ledger::read(std::span<const s
   std::vector<ledger_entry> out;
   for (std::uint32_t s = 0; s < slots; ++s) {
     for (std::uint32_t half = 0; half < 2; ++half) {
-      const std::uint8_t* e = bytes.data() + (std::size_t{s} + 1) * line_bytes + half * 32;
+      const std::uint8_t* e = bytes.data() + (std::size_t{s} + 1) * line_bytes + std::size_t{half} * 32;
       ledger_entry entry{s, {}};
       entry.checkout.id = message_id{le::get64(e), le::get64(e + 8)};
       entry.checkout.lease_epoch = le::get64(e + 16);

@@ -73,12 +73,9 @@ class checkout_ledger : public std::enable_shared_from_this<checkout_ledger> {
   // it. `left` receives the valid entries a previous process left, `note` says what was rebuilt.
   // Errors: I/O errors, and those of fs::file::map_shared (the caller then journals checkouts
   // the slow way, waiting until each is written).
-  [[nodiscard]] static boost::system::result<std::shared_ptr<checkout_ledger>> open(fs::file_system& files,
-                                                                                   const std::string& path,
-                                                                                   const instance_id& instance,
-                                                                                   std::vector<ledger_entry>& left,
-                                                                                   std::string& note,
-                                                                                   std::string& detail);
+  [[nodiscard]] static boost::system::result<std::shared_ptr<checkout_ledger>> open(
+      fs::file_system& files, const std::string& path, const instance_id& instance, std::vector<ledger_entry>& left,
+      std::string& note, std::string& detail);
 
   // The valid entries in a ledger file's bytes; nullopt when its header is missing, damaged, of
   // another instance or another version (`why` says which).

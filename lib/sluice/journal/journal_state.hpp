@@ -62,7 +62,7 @@ class journal_state {
   // A message as a snapshot holds it; events after the snapshot's LSN are then apply()ed.
   void load(durable_message d);
   void apply(std::uint64_t lsn, const event& e);
-  void apply(std::uint64_t lsn, event&& e);         // moves an enqueued message in
+  void apply(std::uint64_t lsn, event&& e);  // moves an enqueued message in
   // A checkout the journal may not have (checkout_ledger.hpp): applied at `lsn` only when its
   // message is live, not dead-lettered, and the checkout's lease epoch is above the message's
   // (its record was lost). True when applied.

@@ -23,7 +23,8 @@ struct enqueue_event {
   std::string queue;
   message m;
 };
-// A worker took the message: written (and synced) before its handler runs.
+// A worker took the message: noted in the checkout ledger (checkout_ledger.hpp), or written,
+// before its handler runs.
 struct checkout_event {
   message_id id;
   std::uint32_t attempt = 0;

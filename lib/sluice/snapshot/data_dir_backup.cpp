@@ -56,6 +56,10 @@ boost::system::result<backup_report> backup_data_dir(fs::file_system& files, con
   r.out = out;
   std::uint64_t ignored = 0;
   if (auto ec = copy_file(files, dir + "/INSTANCE", out + "/INSTANCE", ignored, detail)) return ec;
+  // A directory left by a crash may count attempts in its checkout ledger only.
+  if (files.open(dir + "/CHECKOUTS", fs::open_mode::read_only)) {
+    if (auto ec = copy_file(files, dir + "/CHECKOUTS", out + "/CHECKOUTS", ignored, detail)) return ec;
+  }
 
   sqlite_vfs vfs(files);
   for (const auto& g : source->generations) {
