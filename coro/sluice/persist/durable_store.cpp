@@ -181,8 +181,10 @@ boost::system::result<std::unique_ptr<durable_store>> durable_store::open(const 
     next_lsn = keeper->covered_lsn() + 1;
   }
   // Checkouts a crashed process noted in its ledger but never got into the journal: applied now,
-  // and journaled as the new journal's first records (at the LSNs they were applied at). Their
-  // slots stay held until those records are written, so no new checkout overwrites them first.
+  // and journaled as the new journal's first records (the state takes next_lsn onwards as their
+  // LSNs; a void record written first shifts the real ones by one, which nothing here reads: the
+  // snapshot's deltas fold the records with their real LSNs). Their slots stay held until those
+  // records are written, so no new checkout overwrites them first.
   std::vector<journal::checkout_event> carried;
   std::vector<std::uint32_t> carried_slots;
   if (options.checkout_ledger) {
