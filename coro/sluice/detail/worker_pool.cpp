@@ -370,8 +370,9 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
   if (auto* store = core_.store()) {
     // The checkout is journaled before the handler runs: a message that takes the whole process
     // down still has this attempt counted, and reaches the dead-letter queue after max_retries.
-    // Written, not synced: a process crash keeps what the kernel was given, and a message cannot
-    // cause a power loss (which may leave this attempt uncounted: docs/design.md, "Checkouts").
+    // Noted in the checkout ledger (a store into a locked shared mapping), or else written, and
+    // never synced: a process crash keeps what the kernel was given, and a message cannot cause a
+    // power loss (which may leave this attempt uncounted: docs/design.md, "Checkouts").
     if (!note_checkout(*store, *w, *m) && !co_await journal_checkout(*store, *m)) {
       --m->attempt;
       --m->lease_epoch;
