@@ -23,6 +23,24 @@ using namespace sluice_test;
 using namespace std::chrono_literals;
 using boost::system::error_code;
 
+namespace {
+
+// Starts on the image of a third crash of message 7 (max_retries 2): 7 is not run a fourth time
+// and is dead-lettered as a process crash with three attempts. Returns the node, still running.
+std::unique_ptr<node> expect_dead_lettered_by_crashes(sluice::fs::simulated_disk& image) {
+  auto last = std::make_unique<node>(image, sluice::durability::fsync, 2);
+  BOOST_REQUIRE(!last->start());
+  last->settle();
+  BOOST_TEST(!last->runs.contains(7));  // three attempts spent: not run a fourth time
+  const auto letters = last->eng->dead_letters();
+  BOOST_REQUIRE(letters.size() == 1U);
+  BOOST_TEST(letters[0].cause.error_type == "sluice::process_crash");
+  BOOST_TEST(letters[0].envelope.attempt == 3U);
+  return last;
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(engine_persistence_suite)
 
 BOOST_AUTO_TEST_CASE(a_restart_recovers_pending_scheduled_in_flight_and_dead_letters) {
@@ -204,14 +222,7 @@ BOOST_AUTO_TEST_CASE(a_message_that_kills_the_process_on_every_attempt_is_dead_l
     n.settle();
     BOOST_TEST(n.runs[7] == (std::vector<std::uint32_t>{attempt}), boost::test_tools::per_element());
   }
-  node last(*image, sluice::durability::fsync, 2);
-  BOOST_REQUIRE(!last.start());
-  last.settle();
-  BOOST_TEST(!last.runs.contains(7));  // three attempts spent: not run a fourth time
-  const auto letters = last.eng->dead_letters();
-  BOOST_REQUIRE(letters.size() == 1U);
-  BOOST_TEST(letters[0].cause.error_type == "sluice::process_crash");
-  BOOST_TEST(letters[0].envelope.attempt == 3U);
+  expect_dead_lettered_by_crashes(*image);
 }
 
 BOOST_AUTO_TEST_CASE(a_handler_that_kills_the_process_before_its_checkout_is_written_has_its_attempt_counted) {
@@ -251,15 +262,8 @@ BOOST_AUTO_TEST_CASE(a_handler_that_kills_the_process_before_its_checkout_is_wri
   auto disk = new_disk();
   auto image = die_in_handler(*disk, true, 1);
   for (std::uint32_t attempt = 2; attempt <= 3; ++attempt) image = die_in_handler(*image, false, attempt);
-  node last(*image, sluice::durability::fsync, 2);
-  BOOST_REQUIRE(!last.start());
-  last.settle();
-  BOOST_TEST(!last.runs.contains(7));  // three attempts spent: not run a fourth time
-  const auto letters = last.eng->dead_letters();
-  BOOST_REQUIRE(letters.size() == 1U);
-  BOOST_TEST(letters[0].cause.error_type == "sluice::process_crash");
-  BOOST_TEST(letters[0].envelope.attempt == 3U);
-  BOOST_TEST(last.runs[8].size() == 1U);
+  const auto last = expect_dead_lettered_by_crashes(*image);
+  BOOST_TEST(last->runs[8].size() == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(a_power_loss_during_handlers_loses_no_message_and_at_most_the_running_attempt) {

@@ -89,14 +89,19 @@ struct simulated_disk::state {
   std::condition_variable held;
   std::string hold_path;  // empty: nothing held (under hold_mutex)
 
+  // Folds every mapped file's stores into what reads see (before an image). Locked by the caller.
+  void fold_all() {
+    for (auto& [path, d] : dirs) {
+      for (auto& [name, i] : d.current) fold(*i);
+    }
+  }
+
   // Counts an operation and decides whether it fails. Locked by the caller.
   error_code check(op_kind kind, const std::string& path) {
     ++ops;
     if (dead) return sys(EIO);
     if (crash_op && ops >= *crash_op) {
-      for (auto& [path, d] : dirs) {
-        for (auto& [name, i] : d.current) fold(*i);
-      }
+      fold_all();
       frozen = std::make_shared<std::map<std::string, directory>>(deep_copy(dirs));
       dead = true;
       return sys(EIO);
@@ -400,11 +405,7 @@ void simulated_disk::release_writes() {
 
 std::unique_ptr<simulated_disk> simulated_disk::image(damage model, std::uint64_t seed) const {
   std::lock_guard lock(state_->mutex);
-  if (!state_->frozen) {
-    for (auto& [path, d] : state_->dirs) {
-      for (auto& [name, i] : d.current) fold(*i);
-    }
-  }
+  if (!state_->frozen) state_->fold_all();
   const auto& source = state_->frozen ? *state_->frozen : state_->dirs;
   std::mt19937_64 rng(seed);
   auto out = std::make_unique<simulated_disk>();

@@ -21,26 +21,27 @@ constexpr std::size_t words_per_line = checkout_ledger::line_bytes / sizeof(std:
 
 // The CRC of an entry covers where it is, so an entry copied to another slot is not valid there.
 std::uint32_t entry_crc(std::uint32_t slot, std::uint32_t half, const checkout_event& c) {
-  std::uint8_t buf[4 + 4 + 8 + 8 + 8 + 4];
-  std::uint8_t* p = buf;
-  auto put = [&p](std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) *p++ = static_cast<std::uint8_t>(v >> (8 * i));
-  };
-  put(slot, 4);
-  put(half, 4);
-  put(c.id.hi, 8);
-  put(c.id.lo, 8);
-  put(c.lease_epoch, 8);
-  put(c.attempt, 4);
+  char buf[4 + 4 + 8 + 8 + 8 + 4];
+  le::store32(buf, slot);
+  le::store32(buf + 4, half);
+  le::store64(buf + 8, c.id.hi);
+  le::store64(buf + 16, c.id.lo);
+  le::store64(buf + 24, c.lease_epoch);
+  le::store32(buf + 32, c.attempt);
   return crc32c::value(buf, sizeof buf);
 }
 
-std::array<std::uint64_t, words_per_line> header_words(const instance_id& instance) {
-  std::array<std::uint64_t, words_per_line> h{};
+using header = std::array<std::uint64_t, words_per_line>;
+
+// The header's last word: the CRC32C of the seven before it.
+std::uint32_t header_crc(const header& h) { return crc32c::value(h.data(), 7 * sizeof(std::uint64_t)); }
+
+header header_words(const instance_id& instance) {
+  header h{};
   h[0] = magic;
   h[1] = std::uint64_t{version} | (std::uint64_t{checkout_ledger::slot_count} << 32);
   std::memcpy(&h[2], instance.data(), instance.size());
-  h[7] = crc32c::value(h.data(), 7 * sizeof(std::uint64_t));
+  h[7] = header_crc(h);
   return h;
 }
 
@@ -71,9 +72,9 @@ std::optional<std::vector<ledger_entry>> checkout_ledger::read(std::span<const s
     why = "it is " + std::to_string(bytes.size()) + " bytes long";
     return std::nullopt;
   }
-  std::array<std::uint64_t, words_per_line> h{};
+  header h{};
   std::memcpy(h.data(), bytes.data(), line_bytes);
-  if (h[0] != magic || h[7] != crc32c::value(h.data(), 7 * sizeof(std::uint64_t))) {
+  if (h[0] != magic || h[7] != header_crc(h)) {
     why = "its header is damaged";
     return std::nullopt;
   }
@@ -118,15 +119,14 @@ boost::system::result<std::shared_ptr<checkout_ledger>> checkout_ledger::open(fs
     return bytes.error();
   }
   std::string why;
-  auto entries = bytes->empty() ? std::optional<std::vector<ledger_entry>>(std::vector<ledger_entry>{})
-                                : read(*bytes, instance, why);
-  if (entries && bytes->size() == file_bytes) {
-    left = std::move(*entries);
-  } else {
-    // New, damaged, resized or someone else's: start from zeros (its entries, if any, are not
-    // trusted), allocated on the disk once so that the mapping's pages never need a block.
+  std::optional<std::vector<ledger_entry>> entries;
+  if (!bytes->empty()) entries = read(*bytes, instance, why);
+  if (entries) left = std::move(*entries);  // a valid header: its entries are this instance's
+  if (!entries || bytes->size() != file_bytes) {
+    // New, damaged, resized or someone else's: rewritten from zeros (a damaged or foreign file's
+    // entries are not trusted; a resized one's were read above), allocated on the disk once so
+    // that the mapping's pages never need a block.
     if (!bytes->empty()) note = path + " was rebuilt: " + (entries ? "it has the wrong size" : why);
-    if (entries) left = std::move(*entries);
     std::vector<std::uint8_t> zeros(file_bytes, 0);
     const auto h = header_words(instance);
     std::memcpy(zeros.data(), h.data(), line_bytes);
