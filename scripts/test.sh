@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (the README's second command; CI runs exactly this).
 # Installs what is missing, then: format check, an optimized build with warnings as errors and
-# its tests, clang-tidy, an AddressSanitizer+UBSan build (g++) running every suite, and a
-# ThreadSanitizer build (clang) running them again.
+# its tests, the package test (install, find_package, pkg-config, FetchContent), clang-tidy, an
+# AddressSanitizer+UBSan build (g++) running every suite, and a ThreadSanitizer build (clang)
+# running them again.
 #   scripts/test.sh            everything above
 #   scripts/test.sh --quick    the optimized build and its tests only
 set -euo pipefail
@@ -39,6 +40,9 @@ stage "tests: optimized build"
 SLUICE_CHAOS_KILLS=1000 ctest --preset ci -L "$labels|soak" -j "$jobs"  # the 3-minute soak only here
 
 [ "$quick" -eq 1 ] && { stage "done (quick)"; exit 0; }
+
+stage "package: install, find_package, pkg-config and FetchContent (samples/consumer)"
+bash test/package/consumer_test.sh build/ci
 
 stage "clang-tidy: lib/, coro/ and adapters/"
 if ! git ls-files 'lib/*.cpp' 'coro/*.cpp' 'adapters/*.cpp' | xargs -P "$jobs" -n 2 clang-tidy -p build/ci --quiet >build/clang-tidy.log 2>&1; then

@@ -16,7 +16,7 @@ static_assert(std::endian::native == std::endian::little, "the ledger's words ar
 namespace {
 
 constexpr std::uint64_t magic = 0x4b43454349554c53ULL;  // "SLUICECK"
-constexpr std::uint32_t version = 1;
+constexpr std::uint32_t version = checkout_ledger::format_version;
 constexpr std::size_t words_per_line = checkout_ledger::line_bytes / sizeof(std::uint64_t);
 
 // The CRC of an entry covers where it is, so an entry copied to another slot is not valid there.

@@ -46,6 +46,7 @@ class checkout_ledger : public std::enable_shared_from_this<checkout_ledger> {
   static constexpr std::size_t line_bytes = 64;
   static constexpr std::size_t file_bytes = 4096 * line_bytes;
   static constexpr std::uint32_t slot_count = file_bytes / line_bytes - 1;
+  static constexpr std::uint32_t format_version = 1;  // in the header line; another one is rebuilt
 
   // A worker's slot; released (and its entries left in place, stale or not) on destruction.
   class slot {
