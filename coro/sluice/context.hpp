@@ -9,6 +9,7 @@
 
 #include "sluice/codec.hpp"
 #include "sluice/detail/delivery_outcome.hpp"
+#include "sluice/detail/enqueue_api.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/message/message.hpp"
 
@@ -31,7 +32,7 @@ namespace sluice {
 
 class delivery_lease;
 
-class context {
+class context : public detail::enqueue_api<context> {
  public:
   // ex, outcome, lease and lease_lost must outlive the context (the worker's own executor and
   // counter; the delivery's outcome and lease, null when its handler has no timeout or lease).
@@ -87,25 +88,22 @@ class context {
 
   // Chained enqueue; completes with the child's id once it is admitted (durable, when
   // persistence is on). Allowed while the engine drains for stop, so in-flight work can finish.
+  // async_enqueue and async_enqueue_raw: the same overloads as engine's (detail/enqueue_api.hpp,
+  // inherited). With g++ 12 the message, options and payload must not be temporaries.
+
+ private:
+  friend class detail::enqueue_api<context>;
   template <typed_message T, class Token>
-  auto async_enqueue(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
+  auto enqueue_typed(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
     const std::string payload = encode(value);
     return detail::async_enqueue(*core_, child_request(queue, message_traits<T>::type_name(), payload, options),
                                  std::forward<Token>(token));
   }
-
-  template <typed_message T, class Token>
-  auto async_enqueue(std::string_view queue, const T& value, Token&& token) {
-    return async_enqueue(queue, value, enqueue_options{}, std::forward<Token>(token));
-  }
-
   template <class Token>
-  auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload,
-                         enqueue_options options, Token&& token) {
+  auto enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload, enqueue_options options,
+                   Token&& token) {
     return detail::async_enqueue(*core_, child_request(queue, type, payload, options), std::forward<Token>(token));
   }
-
- private:
   [[nodiscard]] detail::enqueue_request child_request(std::string_view queue, std::string_view type,
                                                       std::string_view payload, enqueue_options& options) const;
 

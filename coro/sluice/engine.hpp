@@ -3,7 +3,8 @@
 //   sluice::engine eng(ioc.get_executor());
 //   eng.handle<order>("orders", handle_order);         // asio::awaitable<void>(order, sluice::context&)
 //   eng.start();
-//   co_await eng.async_enqueue("orders", order{...}, {}, asio::use_awaitable);
+//   const order o{...};                                // a local: see detail/coawait_temporaries.hpp
+//   co_await eng.async_enqueue("orders", o, asio::use_awaitable);
 //   co_await eng.async_stop(std::chrono::seconds(5), asio::use_awaitable);
 //
 // Every async_* member is an Asio asynchronous operation: pass any completion token
@@ -19,6 +20,7 @@
 #include "sluice/dead_letters.hpp"
 #include "sluice/dedup_key_state.hpp"
 #include "sluice/detail/batched_replay.hpp"
+#include "sluice/detail/enqueue_api.hpp"
 #include "sluice/detail/enqueue_request.hpp"
 #include "sluice/detail/flush_request.hpp"
 #include "sluice/detail/snapshot_request.hpp"
@@ -51,7 +53,7 @@ void start_stop(engine_core& core, std::chrono::nanoseconds grace,
                 boost::asio::any_completion_handler<void(boost::system::error_code)> handler);
 }  // namespace detail
 
-class engine {
+class engine : public detail::enqueue_api<engine> {
  public:
   using executor_type = boost::asio::any_io_executor;
 
@@ -89,27 +91,10 @@ class engine {
   // --- producing: thread-safe ------------------------------------------------------------------
   // Completion signature: void(error_code, message_id). Completes once the message is admitted
   // (and, with persistence, durable); on a full queue it waits or fails per options.on_full.
-  template <typed_message T, class Token>
-  auto async_enqueue(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
-    const std::string payload = encode(value);
-    return detail::async_enqueue(
-        *core_, detail::prepare_enqueue(*core_, queue, message_traits<T>::type_name(), payload, options),
-        std::forward<Token>(token));
-  }
-
-  // Same, with default options. (g++ 12 mis-destroys temporaries inside a co_await expression:
-  // with it, pass locals rather than `{}` or `T{...}`; see docs/api.md.)
-  template <typed_message T, class Token>
-  auto async_enqueue(std::string_view queue, const T& value, Token&& token) {
-    return async_enqueue(queue, value, enqueue_options{}, std::forward<Token>(token));
-  }
-
-  template <class Token>
-  auto async_enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload,
-                         enqueue_options options, Token&& token) {
-    return detail::async_enqueue(*core_, detail::prepare_enqueue(*core_, queue, type, payload, options),
-                                 std::forward<Token>(token));
-  }
+  // The message, options and payload are copied before the call returns (any token, deferred
+  // too). With g++ 12 they must not be temporaries: sluice/detail/coawait_temporaries.hpp.
+  // async_enqueue(queue, value[, options], token) and async_enqueue_raw(queue, type, payload,
+  // options, token) are inherited from detail/enqueue_api.hpp.
 
   // Never waits: a full queue is errc::queue_full whatever options.on_full says.
   template <typed_message T>
@@ -218,6 +203,21 @@ class engine {
   [[nodiscard]] executor_type get_executor() const noexcept;
 
  private:
+  friend class detail::enqueue_api<engine>;
+  template <typed_message T, class Token>
+  auto enqueue_typed(std::string_view queue, const T& value, enqueue_options options, Token&& token) {
+    const std::string payload = encode(value);
+    return detail::async_enqueue(
+        *core_, detail::prepare_enqueue(*core_, queue, message_traits<T>::type_name(), payload, options),
+        std::forward<Token>(token));
+  }
+  template <class Token>
+  auto enqueue_raw(std::string_view queue, std::string_view type, std::string_view payload, enqueue_options options,
+                   Token&& token) {
+    return detail::async_enqueue(*core_, detail::prepare_enqueue(*core_, queue, type, payload, options),
+                                 std::forward<Token>(token));
+  }
+
   [[nodiscard]] boost::system::error_code add_handler(std::string_view queue, std::string_view type, handler_fn fn,
                                                       std::optional<handler_options> options);
 

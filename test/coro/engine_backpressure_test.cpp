@@ -44,7 +44,8 @@ BOOST_AUTO_TEST_CASE(a_full_queue_fails_at_once_when_asked_to) {
   sluice::enqueue_options fail;
   fail.on_full = sluice::full_policy::fail;
   error_code result;
-  eng.async_enqueue("orders", order{3, "c"}, fail, [&](error_code ec, sluice::message_id) { result = ec; });
+  const order third{3, "c"};  // locals, not temporaries: sluice/detail/coawait_temporaries.hpp
+  eng.async_enqueue("orders", third, fail, [&](error_code ec, sluice::message_id) { result = ec; });
   drain(ioc);
   BOOST_TEST(result == sluice::errc::queue_full);
 }
@@ -52,7 +53,8 @@ BOOST_AUTO_TEST_CASE(a_full_queue_fails_at_once_when_asked_to) {
 BOOST_AUTO_TEST_CASE(a_waiting_enqueue_completes_when_space_frees) {
   bool done = false;
   error_code result = sluice::errc::io_error;
-  eng.async_enqueue("orders", order{3, "c"}, [&](error_code ec, sluice::message_id) { result = ec, done = true; });
+  const order third{3, "c"};
+  eng.async_enqueue("orders", third, [&](error_code ec, sluice::message_id) { result = ec, done = true; });
   drain(ioc);
   BOOST_TEST(!done);  // parked on the space signal
   BOOST_REQUIRE(!eng.start());
@@ -64,7 +66,8 @@ BOOST_AUTO_TEST_CASE(a_waiting_enqueue_is_cancelled_through_its_slot_and_enqueue
   asio::cancellation_signal cancel;
   error_code result;
   bool done = false;
-  eng.async_enqueue("orders", order{3, "c"},
+  const order third{3, "c"};
+  eng.async_enqueue("orders", third,
                     asio::bind_cancellation_slot(cancel.slot(), [&](error_code ec, sluice::message_id) {
                       result = ec;
                       done = true;
@@ -83,7 +86,8 @@ BOOST_AUTO_TEST_CASE(a_waiting_enqueue_is_cancelled_through_its_slot_and_enqueue
 BOOST_AUTO_TEST_CASE(stop_releases_waiting_producers_with_shutting_down) {
   error_code result;
   bool done = false;
-  eng.async_enqueue("orders", order{3, "c"}, [&](error_code ec, sluice::message_id) { result = ec, done = true; });
+  const order third{3, "c"};
+  eng.async_enqueue("orders", third, [&](error_code ec, sluice::message_id) { result = ec, done = true; });
   drain(ioc);
   bool stopped = false;
   eng.async_stop(1s, [&](error_code) { stopped = true; });

@@ -105,7 +105,8 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_code) {
   BOOST_TEST(eng.try_enqueue_raw("orders", "test.order", std::string((1U << 20) + 1, 'x')).error() ==
              sluice::errc::payload_too_large);
   error_code async_error;
-  eng.async_enqueue_raw("missing", "test.order", "{}", sluice::enqueue_options{},
+  const sluice::enqueue_options defaults;
+  eng.async_enqueue_raw("missing", "test.order", "{}", defaults,
                         [&](error_code ec, sluice::message_id) { async_error = ec; });
   drain(ioc);
   BOOST_TEST(async_error == sluice::errc::unknown_queue);

@@ -73,7 +73,8 @@ BOOST_AUTO_TEST_CASE(in_flight_handlers_finish_and_new_work_is_refused) {
   BOOST_TEST(!stopped);  // waits for the handler
   BOOST_TEST(eng.try_enqueue("orders", order{2, "x"}).error() == sluice::errc::shutting_down);
   error_code async_result;
-  eng.async_enqueue("orders", order{3, "x"}, [&](error_code ec, sluice::message_id) { async_result = ec; });
+  const order third{3, "x"};  // a local, not a temporary: sluice/detail/coawait_temporaries.hpp
+  eng.async_enqueue("orders", third, [&](error_code ec, sluice::message_id) { async_result = ec; });
   parked->cancel();  // the handler's own work completes (it treats abort as done)
   BOOST_TEST(run_until(ioc, [&] { return stopped; }));
   BOOST_TEST(finished == 1);

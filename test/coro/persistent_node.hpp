@@ -75,7 +75,7 @@ struct node {
   error_code enqueue(int id, sluice::enqueue_options o = {}) {
     std::optional<error_code> result;
     const order value{id, "x"};
-    eng->async_enqueue("jobs", value, std::move(o), [&](error_code ec, sluice::message_id) { result = ec; });
+    eng->async_enqueue("jobs", value, o, [&](error_code ec, sluice::message_id) { result = ec; });
     // The completion comes from the journal's writer thread; it keeps the context's work count,
     // so run_one() waits for it.
     while (!result) {
