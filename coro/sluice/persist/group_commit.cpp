@@ -11,6 +11,7 @@
 #include <boost/asio/prefer.hpp>
 
 #include <cerrno>
+#include <utility>
 
 namespace sluice::persist {
 
@@ -149,6 +150,26 @@ void group_commit::complete(std::vector<submission>& subs, error_code ec, bool w
   pending_.fetch_sub(n, std::memory_order_release);  // after the post: see pending()
 }
 
+durable_batch group_commit::for_sink(const durable_batch& written, const journal::written_batch& lsns) {
+  durable_batch out;
+  out.first_lsn = lsns.first_lsn;
+  out.segment_base = lsns.segment_base;
+  out.records.reserve(written.records.size());
+  std::uint64_t at = lsns.offset;
+  for (const auto& r : written.records) {
+    auto& o = out.records.emplace_back(r);
+    if (r.in_journal) {
+      o.at = at;
+      o.offset = 0;
+    } else {
+      o.offset = out.bytes.size();
+      out.bytes += written.payload(r);
+    }
+    at += journal::record_header_size + r.size;
+  }
+  return out;
+}
+
 void group_commit::feed_sink(durable_batch&& records) {
   if (sink_ && !records.records.empty()) sink_(std::move(records));
 }
@@ -200,6 +221,7 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
   }
   lock.unlock();
   last_batch_ = batch.size();
+  durable_batch sunk;  // what the sink gets of this batch (records keeps its buffer for the next)
   // The batch's payloads back to back: enqueues encoded here from their messages, the rest
   // copied. The same buffer goes on to the sink.
   records.bytes.clear();
@@ -208,16 +230,17 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
     if (s.source.m != nullptr) {
       const std::size_t at = records.bytes.size();
       journal::encode_enqueue(s.source.queue, *s.source.m, records.bytes);
-      records.records.push_back({journal::record_type::enqueue, at, records.bytes.size() - at});
+      records.records.push_back(
+          {journal::record_type::enqueue, at, records.bytes.size() - at, true, 0, s.source.m->id});
     }
     if (s.small) {
       const std::size_t at = records.bytes.size();
       const journal::record_type type = std::visit(
           [&](const auto& ev) { return journal::encode_event(journal::event(ev), records.bytes); }, *s.small);
-      records.records.push_back({type, at, records.bytes.size() - at});
+      records.records.push_back({type, at, records.bytes.size() - at, false, 0, {}});
     }
     for (const auto& r : s.records) {
-      records.records.push_back({r.type, records.bytes.size(), r.payload.size()});
+      records.records.push_back({r.type, records.bytes.size(), r.payload.size(), false, 0, {}});
       records.bytes += r.payload;
     }
   }
@@ -233,11 +256,9 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
       lsn += s.count();
     }
     records.first_lsn = lsns->first_lsn;
+    if (sink_) sunk = for_sink(records, *lsns);
     if (!syncs_) {  // buffered: written is durable (fed and completed before the next batch)
-      if (sink_) {
-        feed_sink(std::move(records));
-        records = {};  // the sink keeps the buffer; without one it is reused
-      }
+      if (sink_) feed_sink(std::exchange(sunk, {}));
       complete(batch, {});
     } else {
       complete(batch, {}, /*written_only=*/true);
@@ -251,10 +272,7 @@ void group_commit::write_batch(std::unique_lock<std::mutex>& lock, std::vector<s
   if (!lsns) ++stats_.failed_batches;
   if (lsns && syncs_) {
     unsynced_.push_back({std::move(batch), *lsns, {}, false});
-    if (sink_) {
-      unsynced_.back().records = std::move(records);
-      records = {};
-    }
+    if (sink_) unsynced_.back().records = std::move(sunk);
   }
   batch.clear();  // moved-from or completed: reset for reuse
   writing_ = false;

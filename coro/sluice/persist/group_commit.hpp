@@ -61,14 +61,22 @@ struct enqueue_source {
 // inline, so submitting one allocates no record.
 using compact_event = std::variant<journal::checkout_event, journal::ack_event>;
 
-// A durable batch as the sink receives it: the records' payloads back to back in one buffer.
+// A durable batch as the sink receives it. An enqueue encoded from its message stays in the
+// journal: the sink gets its id and where its record is (segment_base names the segment file,
+// `at` is the record's offset in it, `size` its payload's length), and reads it back only if it
+// needs it, so the payloads of a window of enqueues are not copied and kept a second time. The
+// other records' payloads are here, back to back in `bytes`.
 struct durable_batch {
   struct record {
     journal::record_type type = journal::record_type::enqueue;
-    std::size_t offset = 0;
-    std::size_t size = 0;
+    std::size_t offset = 0;  // into bytes (not in_journal)
+    std::size_t size = 0;    // payload bytes
+    bool in_journal = false;
+    std::uint64_t at = 0;  // in_journal: the record's file offset in the segment
+    message_id id;         // in_journal: the message enqueued
   };
   std::uint64_t first_lsn = 0;
+  std::uint64_t segment_base = 0;
   std::string bytes;
   std::vector<record> records;
   [[nodiscard]] std::string_view payload(const record& r) const noexcept { return {bytes.data() + r.offset, r.size}; }
@@ -155,6 +163,8 @@ class group_commit {
   // them done.
   void complete(std::vector<submission>& subs, boost::system::error_code ec, bool written_only = false);
   void feed_sink(durable_batch&& records);
+  // The sink's copy of a written batch: enqueues by position, the rest by value.
+  [[nodiscard]] static durable_batch for_sink(const durable_batch& written, const journal::written_batch& lsns);
 
   const bool syncs_;  // before writer_: read from the options the writer is moved
   journal::journal_writer writer_;

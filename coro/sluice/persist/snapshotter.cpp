@@ -55,9 +55,13 @@ void snapshotter::feed(durable_batch&& batch) {
   bool wake = false;
   {
     const std::lock_guard lock(mutex_);
-    // Wake the thread when records start arriving (it then waits for the interval) and when
-    // enough have arrived; not for every batch.
-    wake = incoming_records_ == 0 || incoming_records_ + batch.records.size() >= schedule_.every_records;
+    // Wake the thread when records start arriving (it then waits for the interval instead of
+    // indefinitely) and when the count first reaches every_records; not for every batch (on two
+    // cores a wake-up per batch takes a core from the writer or the application for nothing: the
+    // thread only sleeps again). The thread checks both under the mutex before it sleeps.
+    const std::uint64_t before = folded_since_ + incoming_records_;
+    const std::uint64_t after = before + batch.records.size();
+    wake = before == 0 || (before < schedule_.every_records && after >= schedule_.every_records);
     incoming_records_ += batch.records.size();
     incoming_.push_back(std::move(batch));
   }
@@ -95,7 +99,9 @@ void snapshotter::fold(std::deque<durable_batch>& batches) {
   for (auto& b : batches) {
     std::uint64_t lsn = b.first_lsn;
     for (const auto& r : b.records) {
-      if (auto e = journal::decode_event(r.type, b.payload(r))) {
+      if (r.in_journal) {  // an enqueue: its row is read back from the journal at commit
+        keeper_->add(r.id, journal::record_locator{b.segment_base, r.at, lsn, static_cast<std::uint32_t>(r.size)});
+      } else if (auto e = journal::decode_event(r.type, b.payload(r))) {
         keeper_->add(lsn, std::move(*e));
       } else {
         ++undecodable_;  // the engine encoded it: impossible unless memory is corrupt
@@ -178,6 +184,7 @@ void snapshotter::run() {
     batches.swap(incoming_);
     since += incoming_records_;
     incoming_records_ = 0;
+    folded_since_ = since;
     waiters.insert(waiters.end(), std::make_move_iterator(waiters_.begin()), std::make_move_iterator(waiters_.end()));
     waiters_.clear();
     const bool stopping = stopping_;
@@ -198,6 +205,7 @@ void snapshotter::run() {
       }
     }
     lock.lock();
+    folded_since_ = since;  // 0 after a snapshot
     if (stopping && incoming_.empty() && waiters_.empty()) break;
   }
   lock.unlock();

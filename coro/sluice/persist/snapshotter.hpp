@@ -1,5 +1,7 @@
 // The snapshot thread: a second consumer of the journal. The group commit hands it every
-// durable batch (feed); it folds the records into the two snapshot generations' deltas and
+// durable batch (feed: an enqueue by where its record is, the rest decoded here); it folds the
+// records into the two snapshot generations' deltas (a commit reads enqueues back from the
+// journal, snapshot_delta.hpp) and
 // commits one when `every_records` records arrived since the last snapshot (but not sooner than
 // `min_gap` after it), when `interval` passed with something changed, on request, and (by
 // default) once more at stop. The thread runs at a lower priority (nice +10) than the engine's. SQLite runs only
@@ -72,6 +74,7 @@ class snapshotter {
   std::condition_variable wake_;
   std::deque<durable_batch> incoming_;  // guarded by mutex_
   std::uint64_t incoming_records_ = 0;  // guarded by mutex_
+  std::uint64_t folded_since_ = 0;      // guarded by mutex_: records folded since the last snapshot
   std::vector<waiter> waiters_;         // guarded by mutex_
   bool stopping_ = false;               // guarded by mutex_
   snapshot_stats stats_;                // guarded by mutex_

@@ -91,6 +91,7 @@ boost::system::error_code journal_writer::open_segment() {
   std::lock_guard lock(mutex_);
   file_ = std::shared_ptr<fs::file>(std::move(f));
   segment_name_ = name;
+  segment_base_ = h.base_lsn;
   end_ = segment_header_size;
   zero_end_ = zero_filled ? segment_header_size + zero_ahead_ : segment_header_size;
   preallocating_ = zero_filled;
@@ -166,9 +167,10 @@ boost::system::result<written_batch> journal_writer::write(std::span<const entry
     encode_record(lsn++, first, type, index == total ? batch_end : 0, payload, buffer_, lag);
   };
   if (pending_void) add(record_type::void_range, encode_void_range(pending_void->first, pending_void->second));
+  const std::uint64_t entries_at = end_ + buffer_.size();  // after the void range, if any
   for (const auto& e : batch) add(e.type, e.payload);
   const std::uint64_t last = lsn - 1;
-  const written_batch out{pending_void ? first + 1 : first, last};
+  const written_batch out{pending_void ? first + 1 : first, last, segment_base_, entries_at};
 
   if (auto ec = file->write_at(end_, bytes_of(buffer_))) {
     // Cut back to the last good end (best effort: the void range covers the batch either way);

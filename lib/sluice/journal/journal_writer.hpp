@@ -78,6 +78,11 @@ struct writer_stats {
 struct written_batch {
   std::uint64_t first_lsn = 0;
   std::uint64_t last_lsn = 0;
+  // Where the entries are: the segment (its base LSN names the file, segment_file_name) and the
+  // file offset of the first entry's record; the records follow back to back, each a
+  // record_header_size header and its payload. A barrier has none (segment_base 0).
+  std::uint64_t segment_base = 0;
+  std::uint64_t offset = 0;
 };
 
 // After a sync: every LSN up to `durable` is durable, except those of the latest failure, the
@@ -133,7 +138,8 @@ class journal_writer {
   std::condition_variable sync_done_;  // syncing_ went false
   std::shared_ptr<fs::file> file_;     // the current segment (null: open one at the next write)
   std::string segment_name_;
-  std::uint64_t written_lsn_;  // the last LSN written to file_ (or before it)
+  std::uint64_t segment_base_ = 0;  // the current segment's base LSN
+  std::uint64_t written_lsn_;       // the last LSN written to file_ (or before it)
   std::uint64_t durable_lsn_;
   bool syncing_ = false;          // a sync of file_ runs (outside the lock)
   bool sealed_ = false;           // file_ takes no more writes (a write failed)

@@ -13,8 +13,21 @@ void snapshot_delta::apply_enqueue(std::uint64_t lsn, const std::shared_ptr<jour
   entry& n = entries_[row->m->id];
   n.fresh = true;
   n.erased = false;
+  n.in_journal = false;
   n.later.clear();
   n.row = row;
+}
+
+void snapshot_delta::apply_enqueue_at(const message_id& id, const journal::record_locator& where) {
+  if (where.lsn <= last_) return;
+  last_ = where.lsn;
+  entry& n = entries_[id];
+  n.fresh = true;
+  n.erased = false;
+  n.in_journal = true;
+  n.where = where;
+  n.later.clear();
+  n.row.reset();
 }
 
 void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
@@ -48,14 +61,15 @@ void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
     }
     return;
   }
-  if (n.fresh) {
+  if (n.fresh && !n.in_journal) {
     if (n.row->last_lsn < lsn) journal::apply_to(*n.row, lsn, e);  // else the other delta applied it
   } else {
     n.later.emplace_back(lsn, e);
   }
 }
 
-error_code snapshot_delta::write_to(snapshot_db& db, write_counts& counts) const {
+error_code snapshot_delta::write_to(snapshot_db& db, journal::record_reader& journal, write_counts& counts,
+                                    std::string& detail) const {
   // In id order: ids grow with time, so rows go in near the end of the index, page after page.
   std::vector<const std::pair<const message_id, entry>*> order;
   order.reserve(entries_.size());
@@ -67,6 +81,14 @@ error_code snapshot_delta::write_to(snapshot_db& db, write_counts& counts) const
     if (n.erased) {
       if (auto ec = db.erase(id)) return ec;
       ++counts.erased;
+      continue;
+    }
+    if (n.fresh && n.in_journal) {
+      auto row = journal.enqueued(n.where, detail);
+      if (!row) return row.error();
+      for (const auto& [lsn, ev] : n.later) journal::apply_to(*row, lsn, ev);
+      if (auto ec = db.put(*row)) return ec;
+      ++counts.written;
       continue;
     }
     if (n.fresh) {

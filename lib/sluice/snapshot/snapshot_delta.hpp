@@ -1,8 +1,10 @@
 // What changed since a snapshot generation's covered LSN, folded so a commit writes each touched
 // message once: a message enqueued and acknowledged between two snapshots costs the database
-// nothing; a message enqueued since keeps its whole row here; a message the database already
-// holds keeps the events that changed it, applied to its stored row at commit (skipping those the
-// row already has, by its LSN, so writing the same delta twice gives the same rows).
+// nothing; a message enqueued since keeps its whole row here, or (fed by the running engine) only
+// where its enqueue record is in the journal and the events since, and the commit reads it back
+// from there (journal::record_reader); a message the database already holds keeps the events that
+// changed it, applied to its stored row at commit (skipping those the row already has, by its
+// LSN, so writing the same delta twice gives the same rows).
 //
 // After a failed commit the database may hold part of it or all of it (SQLite may have made the
 // commit durable before the error surfaced), so from then on an erased message is written as a
@@ -12,6 +14,7 @@
 
 #include "sluice/journal/journal_state.hpp"
 #include "sluice/journal/record_codec.hpp"
+#include "sluice/journal/record_reader.hpp"
 #include "sluice/snapshot/snapshot_db.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -38,9 +41,14 @@ class snapshot_delta {
   // An enqueue, as the row it makes. Both generations' deltas take the same row: each event after
   // it is applied to it once (a row that has the event's LSN already is not changed again).
   void apply_enqueue(std::uint64_t lsn, const std::shared_ptr<journal::durable_message>& row);
+  // An enqueue left in the journal at `where` (its LSN is where.lsn): the row is read back at
+  // commit, and the events after it are kept until then.
+  void apply_enqueue_at(const message_id& id, const journal::record_locator& where);
 
-  // Writes the changes into `db`'s open transaction.
-  error_code write_to(snapshot_db& db, write_counts& counts) const;
+  // Writes the changes into `db`'s open transaction, reading enqueues left in the journal with
+  // `journal` (a failed read: its error, with `detail`).
+  error_code write_to(snapshot_db& db, journal::record_reader& journal, write_counts& counts,
+                      std::string& detail) const;
   // The commit that wrote this delta is durable: start over from its last LSN.
   void committed();
   // The commit failed: keep everything, and write erasures explicitly from now on.
@@ -53,11 +61,14 @@ class snapshot_delta {
 
  private:
   struct entry {
-    bool fresh = false;                             // enqueued after the covered LSN: `row` is the whole message
-    bool erased = false;                            // acknowledged or purged
-    bool maybe_stored = false;                      // a failed commit may have written it
-    std::shared_ptr<journal::durable_message> row;  // fresh: the message now (shared by the deltas)
-    std::vector<std::pair<std::uint64_t, journal::event>> later;  // !fresh: events for the stored row
+    bool fresh = false;         // enqueued after the covered LSN: `row` is the whole message, or it is at `where`
+    bool erased = false;        // acknowledged or purged
+    bool maybe_stored = false;  // a failed commit may have written it
+    bool in_journal = false;    // fresh, and its row is read back from `where` at commit
+    journal::record_locator where;
+    std::shared_ptr<journal::durable_message> row;  // fresh, not in_journal: the message now (shared by the deltas)
+    // !fresh: events for the stored row; in_journal: events for the row read back
+    std::vector<std::pair<std::uint64_t, journal::event>> later;
   };
   std::uint64_t covered_;
   std::uint64_t last_;

@@ -133,6 +133,7 @@ boost::system::result<std::unique_ptr<snapshot_keeper>> snapshot_keeper::open(fs
     out.covered_lsn = k->dbs_[loaded]->meta().covered_lsn;
   }
   for (int g = 0; g < 2; ++g) k->deltas_[g] = snapshot_delta(k->dbs_[g]->meta().covered_lsn);
+  k->journal_ = std::make_unique<journal::record_reader>(files, options.journal_dir);
   return k;
 }
 
@@ -185,6 +186,10 @@ void snapshot_keeper::add(std::uint64_t lsn, journal::durable_message&& enqueued
   for (auto& d : deltas_) d.apply_enqueue(lsn, row);
 }
 
+void snapshot_keeper::add(const message_id& id, const journal::record_locator& where) {
+  for (auto& d : deltas_) d.apply_enqueue_at(id, where);
+}
+
 bool snapshot_keeper::changed() const noexcept { return !deltas_[0].empty() || !deltas_[1].empty(); }
 
 std::uint64_t snapshot_keeper::latest_lsn() const noexcept {
@@ -214,10 +219,12 @@ boost::system::result<snapshot_result> snapshot_keeper::snapshot(std::string& de
   }
   snapshot_delta& delta = deltas_[g];
   error_code ec = dbs_[g]->begin();
-  if (!ec) ec = delta.write_to(*dbs_[g], r.counts);
+  std::string read_back;  // why an enqueue could not be read back from the journal
+  if (!ec) ec = delta.write_to(*dbs_[g], *journal_, r.counts, read_back);
+  journal_->release();  // no segment stays open (or its window in memory) between snapshots
   if (!ec) ec = dbs_[g]->commit(delta.last_lsn());
   if (ec) {
-    detail = "snapshot " + path(g) + " not committed: " + dbs_[g]->last_error();
+    detail = "snapshot " + path(g) + " not committed: " + (read_back.empty() ? dbs_[g]->last_error() : read_back);
     dbs_[g]->rollback();
     delta.failed();
     // Reopen before the next try: SQLite recovers its WAL to whichever commit is durable.

@@ -86,6 +86,8 @@ class snapshot_keeper {
   void add(std::uint64_t lsn, journal::event&& e);
   // An enqueue that recovery already decoded into the message it creates (placed at `lsn`).
   void add(std::uint64_t lsn, journal::durable_message&& enqueued);
+  // An enqueue the engine wrote, left in the journal at `where`: a commit reads its row back.
+  void add(const message_id& id, const journal::record_locator& where);
   [[nodiscard]] bool changed() const noexcept;              // anything a snapshot would write
   [[nodiscard]] std::uint64_t latest_lsn() const noexcept;  // the newest event added
 
@@ -109,8 +111,9 @@ class snapshot_keeper {
   std::unique_ptr<sqlite_vfs> vfs_;
   std::array<std::unique_ptr<snapshot_db>, 2> dbs_;
   std::array<snapshot_delta, 2> deltas_;
-  std::array<bool, 2> damaged_{false, false};    // found damaged while running: rebuild first
-  std::array<bool, 2> set_aside_{false, false};  // damaged, already renamed aside
+  std::unique_ptr<journal::record_reader> journal_;  // reads back enqueues left in the journal
+  std::array<bool, 2> damaged_{false, false};        // found damaged while running: rebuild first
+  std::array<bool, 2> set_aside_{false, false};      // damaged, already renamed aside
 };
 
 }  // namespace sluice::snapshot

@@ -141,14 +141,41 @@ inline boost::system::result<recovered_store> recover(fs::file_system& disk, std
 }
 
 // Appends events as one batch and tells the keeper (as the group-commit writer's sink does).
-inline bool append(j::journal_writer& w, snap::snapshot_keeper& k, const std::vector<j::event>& events) {
-  std::vector<std::string> payloads(events.size());
+// The journal entries of `events`, their payloads kept in `payloads`.
+inline std::vector<j::entry> entries_of(const std::vector<j::event>& events, std::vector<std::string>& payloads) {
+  payloads.assign(events.size(), {});
   std::vector<j::entry> entries;
   for (std::size_t i = 0; i < events.size(); ++i) entries.push_back({j::encode_event(events[i], payloads[i]), {}});
   for (std::size_t i = 0; i < events.size(); ++i) entries[i].payload = payloads[i];
+  return entries;
+}
+
+inline bool append(j::journal_writer& w, snap::snapshot_keeper& k, const std::vector<j::event>& events) {
+  std::vector<std::string> payloads;
+  const auto entries = entries_of(events, payloads);
   auto first = w.append(entries);
   if (!first) return false;
   for (std::size_t i = 0; i < events.size(); ++i) k.add(*first + i, events[i]);
+  return true;
+}
+
+// The same as the running engine feeds the keeper (coro/sluice/persist/group_commit.cpp,
+// for_sink): enqueues by where their records are in the journal, the rest by value.
+inline bool append_in_journal(j::journal_writer& w, snap::snapshot_keeper& k, const std::vector<j::event>& events) {
+  std::vector<std::string> payloads;
+  const auto entries = entries_of(events, payloads);
+  auto written = w.write(entries);
+  if (!written || w.sync().error) return false;
+  std::uint64_t at = written->offset;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::uint64_t lsn = written->first_lsn + i;
+    if (const auto* e = std::get_if<j::enqueue_event>(&events[i])) {
+      k.add(e->m.id, j::record_locator{written->segment_base, at, lsn, static_cast<std::uint32_t>(payloads[i].size())});
+    } else {
+      k.add(lsn, events[i]);
+    }
+    at += j::record_header_size + payloads[i].size();
+  }
   return true;
 }
 

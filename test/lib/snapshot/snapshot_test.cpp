@@ -2,8 +2,11 @@
 // delta writes each touched message once and can be written twice; the two generations alternate
 // and the journal is cut only behind the older one; a damaged newest generation costs replay, not
 // messages; a failed commit keeps the journal; a version-1 snapshot is migrated; a foreign one
-// fails closed. Crash-point enumeration is in snapshot_crash_test.cpp.
+// fails closed; enqueues the engine leaves in the journal are read back at commit, and one that
+// changed there fails the commit. Crash-point enumeration is in snapshot_crash_test.cpp.
 #include "snapshot_fixture.hpp"
+
+#include <algorithm>
 
 #include <sqlite3.h>
 #include <boost/test/unit_test.hpp>
@@ -91,6 +94,83 @@ BOOST_AUTO_TEST_CASE(generations_alternate_and_the_journal_is_cut_only_behind_th
   auto idle = store->keeper->snapshot(detail);
   BOOST_REQUIRE(idle);
   BOOST_TEST(!idle->committed);
+}
+
+BOOST_AUTO_TEST_CASE(enqueues_left_in_the_journal_are_read_back_at_commit) {
+  // The engine's feed: enqueues only by position (across segment rolls: 700-byte segments), the
+  // events after them by value, snapshots in between cutting the journal; recovery must find
+  // exactly what an oracle folding the same events finds.
+  auto disk = fresh_disk();
+  std::string detail;
+  std::vector<std::vector<j::event>> all;
+  {
+    auto store = recover(*disk, detail);
+    BOOST_REQUIRE_MESSAGE(store, detail);
+    j::journal_writer w(*disk, writer_for(), store->next_lsn);
+    std::uint64_t deleted = 0;
+    for (int i = 0; i < 30; ++i) {
+      all.push_back(batch(i));
+      BOOST_REQUIRE(append_in_journal(w, *store->keeper, all.back()));
+      if (i % 4 == 3) {
+        auto s = store->keeper->snapshot(detail);
+        BOOST_REQUIRE_MESSAGE(s, detail);
+        BOOST_TEST(s->committed);
+        deleted += s->segments_deleted;
+      }
+    }
+    BOOST_TEST(deleted > 0U);  // the read-back never needs a segment the snapshots let go
+    auto s = store->keeper->snapshot(detail);
+    BOOST_REQUIRE_MESSAGE(s, detail);
+  }
+  auto r = recover(*disk, detail);
+  BOOST_REQUIRE_MESSAGE(r, detail);
+  BOOST_TEST(describe(picture(r->state)) == describe(fold(all)));
+}
+
+BOOST_AUTO_TEST_CASE(an_enqueue_that_changed_in_the_journal_fails_the_commit_not_the_rows) {
+  // A byte of an enqueue's payload flips after it was fed: the commit that would read it back
+  // fails with journal_corrupt naming the LSN, keeps its delta, and writes nothing wrong; once the
+  // byte is back, the next commit writes the message as it was enqueued.
+  auto disk = fresh_disk();
+  std::string detail;
+  auto store = recover(*disk, detail);
+  BOOST_REQUIRE_MESSAGE(store, detail);
+  j::journal_writer w(*disk, writer_for(1 << 20), store->next_lsn);
+  const std::vector<j::event> events{enqueue(1, "the first payload"), enqueue(2, "the second payload")};
+  BOOST_REQUIRE(append_in_journal(w, *store->keeper, events));
+  const std::string segment = journal_dir + "/" + w.current_segment();
+  auto read_all = [&] {
+    auto f = disk->open(segment, fs::open_mode::read_only);
+    BOOST_REQUIRE(f);
+    std::vector<std::uint8_t> bytes(1 << 16);
+    std::size_t got = 0;
+    BOOST_REQUIRE(!(*f)->read_at(0, bytes, got));
+    bytes.resize(got);
+    return bytes;
+  };
+  const auto good = read_all();
+  const std::string needle = "the second payload";
+  const auto at = std::search(good.begin(), good.end(), needle.begin(), needle.end());
+  BOOST_REQUIRE(at != good.end());
+  auto bad = good;
+  bad[static_cast<std::size_t>(at - good.begin())] ^= 0x20U;
+  disk->overwrite(segment, bad);
+  auto failed = store->keeper->snapshot(detail);
+  BOOST_REQUIRE(!failed);
+  BOOST_TEST(failed.error() == sluice::errc::journal_corrupt);
+  BOOST_TEST(detail.find("LSN 2") != std::string::npos, detail);
+  BOOST_TEST(detail.find("payload CRC") != std::string::npos, detail);
+  disk->overwrite(segment, good);
+  auto s = store->keeper->snapshot(detail);
+  BOOST_REQUIRE_MESSAGE(s, detail);
+  BOOST_TEST(s->counts.written == 2U);
+  store.value().keeper.reset();
+  auto r = recover(*disk, detail);
+  BOOST_REQUIRE_MESSAGE(r, detail);
+  j::journal_state oracle;
+  oracle.apply(1, events[0]);
+  oracle.apply(2, events[1]);
+  BOOST_TEST(describe(picture(r->state)) == describe(picture(oracle.recovered())));
 }
 
 BOOST_AUTO_TEST_CASE(a_damaged_newest_snapshot_costs_replay_time_not_messages) {
