@@ -6,6 +6,7 @@
 #include "sluice/message/message.hpp"
 #include "sluice/observer.hpp"
 #include "sluice/retry/backoff.hpp"
+#include "sluice/retry_filter.hpp"
 #include "sluice/time/clock.hpp"
 #include "sluice/trace/span.hpp"
 
@@ -44,6 +45,9 @@ struct handler_options {
   std::chrono::milliseconds stuck_grace{std::chrono::seconds(30)};
   std::chrono::milliseconds lease_duration{std::chrono::minutes(5)};  // 0 = no lease deadline
   bool heartbeat = true;
+  // Which exceptions are retried; a refused one is dead-lettered at once as a permanent failure.
+  // Empty: all but sluice::permanent_error and decode errors. sluice/retry_filter.hpp.
+  retry_filter retry_if;
 };
 
 // What an enqueue with a dedup key does when the key is live (docs/api.md, "Deduplication").

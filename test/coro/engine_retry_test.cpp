@@ -1,11 +1,15 @@
 // Retries: a failure waits its handler's backoff (on the manual clock) and runs again; spent
 // retries or a permanent failure dead-letter the message with its reason, type, text, attempts
-// and times; a snooze does not spend an attempt.
+// and times; a snooze does not spend an attempt; retry filters (handler_options::retry_if) send
+// the failures they refuse to the dead-letter queue at once.
 #include "test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <map>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
 
 namespace asio = boost::asio;
 using namespace sluice_test;
@@ -157,6 +161,117 @@ BOOST_AUTO_TEST_CASE(snoozes_do_not_count_against_the_retry_budget) {
   BOOST_TEST(letter->envelope.snoozes == 2U);
   BOOST_TEST(q().snoozed == 2U);
   BOOST_TEST(q().failed == 3U);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+struct missing_stock : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct gateway_timeout : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// An engine whose "orders" handler throws what `thrower` says for each order id, with `filter` as
+// its retry_if; counts attempts per id.
+struct filtered {
+  sluice::manual_clock clock;
+  asio::io_context ioc;
+  sluice::engine eng{ioc.get_executor(), manual_options(clock)};
+  std::map<int, int> attempts;
+  explicit filtered(sluice::retry_filter filter, std::function<void(int id)> thrower) {
+    sluice::handler_options h;
+    h.max_retries = 3;
+    h.backoff.initial = 10ms;
+    h.backoff.jitter = sluice::jitter_mode::none;
+    h.retry_if = std::move(filter);
+    BOOST_REQUIRE(!eng.handle<order>(
+        "orders",
+        [this, thrower](order o, sluice::context&) -> asio::awaitable<void> {
+          ++attempts[o.id];
+          thrower(o.id);
+          co_return;
+        },
+        h));
+    BOOST_REQUIRE(!eng.start());
+  }
+  ~filtered() { stop_engine(eng, ioc); }
+  void run(std::initializer_list<int> ids) {
+    for (int id : ids) BOOST_REQUIRE(eng.try_enqueue("orders", order{id, "x"}).has_value());
+    for (int i = 0; i < 20; ++i) sluice_test::advance(clock, ioc, 100ms);
+  }
+  [[nodiscard]] std::optional<sluice::dead_letter> letter_of(int id) const {
+    for (auto& l : eng.dead_letters()) {
+      if (l.envelope.payload.find("\"id\":" + std::to_string(id) + ",") != std::string::npos) return std::move(l);
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(engine_retry_filter_suite)
+
+BOOST_AUTO_TEST_CASE(retry_except_dead_letters_the_listed_types_at_once_and_retries_the_rest) {
+  filtered f(sluice::retry_except<std::invalid_argument, missing_stock>(), [](int id) {
+    if (id == 1) throw std::invalid_argument("quantity is negative");
+    if (id == 2) throw missing_stock("sku 7 is gone");  // a listed type
+    if (id == 3) throw std::runtime_error("database busy");
+  });
+  f.run({1, 2, 3});
+  BOOST_TEST(f.attempts[1] == 1);
+  BOOST_TEST(f.attempts[2] == 1);
+  BOOST_TEST(f.attempts[3] == 4);  // the first attempt and max_retries = 3
+  const auto one = f.letter_of(1);
+  BOOST_REQUIRE(one.has_value());
+  BOOST_TEST((one->reason == sluice::dead_letter_reason::permanent_failure));
+  BOOST_TEST(one->cause.what == "quantity is negative");
+  const auto three = f.letter_of(3);
+  BOOST_REQUIRE(three.has_value());
+  BOOST_TEST((three->reason == sluice::dead_letter_reason::retries_exhausted));
+}
+
+BOOST_AUTO_TEST_CASE(retry_only_retries_the_listed_types_and_their_derived_types) {
+  filtered f(sluice::retry_only<gateway_timeout, std::system_error>(), [](int id) {
+    if (id == 1) throw gateway_timeout("payment gateway did not answer");
+    if (id == 2) throw std::system_error(std::make_error_code(std::errc::connection_refused));
+    if (id == 3) throw std::logic_error("a bug");  // not listed: dead-lettered at once
+  });
+  f.run({1, 2, 3});
+  BOOST_TEST(f.attempts[1] == 4);
+  BOOST_TEST(f.attempts[2] == 4);
+  BOOST_TEST(f.attempts[3] == 1);
+  const auto three = f.letter_of(3);
+  BOOST_REQUIRE(three.has_value());
+  BOOST_TEST((three->reason == sluice::dead_letter_reason::permanent_failure));
+}
+
+BOOST_AUTO_TEST_CASE(a_predicate_decides_and_one_that_throws_retries) {
+  int calls = 0;
+  filtered f(
+      [&calls](const std::exception& e) {
+        ++calls;
+        if (std::string(e.what()) == "filter breaks") throw std::runtime_error("the filter itself failed");
+        return std::string(e.what()) != "give up";
+      },
+      [](int id) {
+        if (id == 1) throw std::runtime_error("give up");
+        if (id == 2) throw std::runtime_error("filter breaks");
+      });
+  f.run({1, 2});
+  BOOST_TEST(f.attempts[1] == 1);
+  BOOST_TEST(f.attempts[2] == 4);  // a throwing filter counts as "retry"
+  BOOST_TEST(calls == 5);          // once per failure
+  BOOST_TEST(f.eng.dead_letters().size() == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(permanent_errors_stay_permanent_whatever_the_filter_says) {
+  filtered f([](const std::exception&) { return true; },
+             [](int) -> void { throw sluice::permanent_error("invalid address"); });
+  f.run({1});
+  BOOST_TEST(f.attempts[1] == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

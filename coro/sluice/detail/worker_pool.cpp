@@ -28,6 +28,16 @@ namespace asio = boost::asio;
 
 namespace {
 
+// handler_options::retry_if: empty retries everything; a filter that throws retries too.
+bool retried(const retry_filter& retry_if, const std::exception& e) noexcept {
+  if (!retry_if) return true;
+  try {
+    return retry_if(e);
+  } catch (...) {
+    return true;
+  }
+}
+
 std::string millis(std::chrono::nanoseconds d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
 }
@@ -399,7 +409,7 @@ asio::awaitable<std::optional<sys_time>> worker_pool::deliver(worker* w, std::un
     } catch (const decode_error& e) {
       failed = classify(e, failure_kind::permanent);
     } catch (const std::exception& e) {
-      failed = classify(e, failure_kind::retryable);
+      failed = classify(e, retried(h.options.retry_if, e) ? failure_kind::retryable : failure_kind::permanent);
     } catch (...) {
       failed = classify_unknown();
     }
