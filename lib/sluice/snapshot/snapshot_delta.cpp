@@ -13,7 +13,6 @@ void snapshot_delta::apply_enqueue(std::uint64_t lsn, const std::shared_ptr<jour
   entry& n = entries_[row->m->id];
   n.fresh = true;
   n.erased = false;
-  n.in_journal = false;
   n.later.clear();
   n.row = row;
 }
@@ -24,7 +23,6 @@ void snapshot_delta::apply_enqueue_at(const message_id& id, const journal::recor
   entry& n = entries_[id];
   n.fresh = true;
   n.erased = false;
-  n.in_journal = true;
   n.where = where;
   n.later.clear();
   n.row.reset();
@@ -61,7 +59,7 @@ void snapshot_delta::apply(std::uint64_t lsn, const journal::event& e) {
     }
     return;
   }
-  if (n.fresh && !n.in_journal) {
+  if (n.fresh && n.row) {
     if (n.row->last_lsn < lsn) journal::apply_to(*n.row, lsn, e);  // else the other delta applied it
   } else {
     n.later.emplace_back(lsn, e);
@@ -83,26 +81,27 @@ error_code snapshot_delta::write_to(snapshot_db& db, journal::record_reader& jou
       ++counts.erased;
       continue;
     }
-    if (n.fresh && n.in_journal) {
-      auto row = journal.enqueued(n.where, detail);
-      if (!row) return row.error();
-      for (const auto& [lsn, ev] : n.later) journal::apply_to(*row, lsn, ev);
-      if (auto ec = db.put(*row)) return ec;
-      ++counts.written;
-      continue;
-    }
-    if (n.fresh) {
+    if (n.fresh && n.row) {
       if (auto ec = db.put(*n.row)) return ec;
       ++counts.written;
       continue;
     }
-    auto stored = db.find(id);
-    if (!stored) return stored.error();
-    if (!*stored) {
-      ++counts.contradictions;  // the journal names a message the snapshot never held
-      continue;
+    // The row the later events apply to: read back from the journal (an enqueue left there) or
+    // stored in the database.
+    journal::durable_message row;
+    if (n.fresh) {
+      auto enqueued = journal.enqueued(n.where, detail);
+      if (!enqueued) return enqueued.error();
+      row = std::move(*enqueued);
+    } else {
+      auto stored = db.find(id);
+      if (!stored) return stored.error();
+      if (!*stored) {
+        ++counts.contradictions;  // the journal names a message the snapshot never held
+        continue;
+      }
+      row = std::move(**stored);
     }
-    journal::durable_message& row = **stored;
     for (const auto& [lsn, ev] : n.later) {
       if (lsn > row.last_lsn) journal::apply_to(row, lsn, ev);
     }

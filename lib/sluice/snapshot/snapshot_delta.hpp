@@ -61,13 +61,14 @@ class snapshot_delta {
 
  private:
   struct entry {
-    bool fresh = false;         // enqueued after the covered LSN: `row` is the whole message, or it is at `where`
+    // Enqueued after the covered LSN: `row` is the whole message, or (no row) its enqueue is in
+    // the journal at `where` and is read back at commit.
+    bool fresh = false;
     bool erased = false;        // acknowledged or purged
     bool maybe_stored = false;  // a failed commit may have written it
-    bool in_journal = false;    // fresh, and its row is read back from `where` at commit
     journal::record_locator where;
-    std::shared_ptr<journal::durable_message> row;  // fresh, not in_journal: the message now (shared by the deltas)
-    // !fresh: events for the stored row; in_journal: events for the row read back
+    std::shared_ptr<journal::durable_message> row;  // fresh: the message now (shared by the deltas)
+    // Not fresh: events for the stored row; fresh without a row: events for the row read back.
     std::vector<std::pair<std::uint64_t, journal::event>> later;
   };
   std::uint64_t covered_;
